@@ -1,0 +1,17 @@
+from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (language is chosen by cookie, not URL)
+from django.contrib import admin
+from django.urls import include, path
+
+from p2ham.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("p2ham.api.urls")),
+    path("akun/", include("p2ham.accounts.urls")),
+    path("unit/", include("p2ham.organizations.urls")),
+    path("audit/", include("p2ham.audit.urls")),
+    path("notifikasi/", include("p2ham.notifications.urls")),
+    path("django-admin/", admin.site.urls),
+    path("", include("p2ham.core.urls")),
+]

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    name = "p2ham.api"
+    label = "api"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from p2ham.api import schema  # noqa: F401  (registers the OpenAPI auth extension)

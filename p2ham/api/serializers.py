@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from p2ham.accounts.models import RoleAssignment, User
+from p2ham.organizations.models import Province, Unit, UnitType
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=254, help_text=_("Username or e-mail"))
+    password = serializers.CharField(max_length=256, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class ProvinceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Province
+        fields = ["code", "name", "timezone", "zone"]
+
+
+class UnitTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = UnitType
+        fields = ["code", "name", "cohort"]
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    type = serializers.SlugRelatedField(source="unit_type", slug_field="code", read_only=True)
+    type_name = serializers.CharField(source="unit_type.name", read_only=True)
+    institution = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    province = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    province_name = serializers.CharField(source="province.name", read_only=True)
+    timezone = serializers.CharField(source="province.timezone", read_only=True)
+
+    class Meta:
+        model = Unit
+        fields = [
+            "code",
+            "name",
+            "type",
+            "type_name",
+            "institution",
+            "parent",
+            "province",
+            "province_name",
+            "timezone",
+            "address",
+            "active",
+            "updated_at",
+        ]
+
+
+class RoleSerializer(serializers.ModelSerializer):
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+    unit_code = serializers.CharField(source="unit.code", default=None, read_only=True)
+    unit_name = serializers.CharField(source="unit.name", default=None, read_only=True)
+
+    class Meta:
+        model = RoleAssignment
+        fields = ["role", "role_label", "unit_code", "unit_name"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    roles = RoleSerializer(source="role_assignments", many=True, read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["username", "full_name", "nip", "email", "phone", "roles"]
+
+
+class UnitFilterSerializer(serializers.Serializer):
+    """Query parameters of ``GET /units``; unknown values are a 400, not an empty list."""
+
+    type = serializers.SlugRelatedField(slug_field="code", queryset=UnitType.objects.all(), required=False)
+    province = serializers.SlugRelatedField(slug_field="code", queryset=Province.objects.all(), required=False)
+    parent = serializers.CharField(required=False, max_length=40)
+    q = serializers.CharField(required=False, max_length=100, allow_blank=True)
+    active = serializers.BooleanField(required=False, allow_null=True, default=None)
+    ordering = serializers.ChoiceField(
+        required=False, choices=["name", "-name", "code", "-code", "type", "-type", "province", "-province"]
+    )

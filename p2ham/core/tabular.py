@@ -1,0 +1,110 @@
+"""Reading uploaded .csv / .xlsx tables for imports, refusing files that would import wrongly."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+
+class TableFileError(Exception):
+    """The file as a whole cannot be read; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class TableRow:
+    number: int  # the row number as the user sees it in their spreadsheet (header is row 1)
+    values: dict[str, str]
+    # Columns whose cell held a number in the spreadsheet (long numbers there have lost digits).
+    numeric_columns: frozenset[str] = frozenset()
+
+
+def _normalise_header(name: object, aliases: dict[str, str]) -> str:
+    key = str(name or "").strip().lower().replace(" ", "_")
+    return aliases.get(key, key)
+
+
+def read_table(data: bytes, filename: str, aliases: dict[str, str]) -> tuple[list[str], list[TableRow]]:
+    """Parse CSV (UTF-8, comma/semicolon/tab) or XLSX bytes into header and non-empty rows."""
+    if data.startswith(b"PK\x03\x04"):
+        return _read_xlsx(data, aliases)
+    if filename.lower().endswith((".xlsx", ".xlsm", ".xls")):
+        raise TableFileError(_("The file is not a valid Excel (.xlsx) workbook."))
+    return _read_csv(data, aliases)
+
+
+def _read_csv(data: bytes, aliases: dict[str, str]) -> tuple[list[str], list[TableRow]]:
+    if b"\x00" in data[:4096]:
+        raise TableFileError(_("The file is not a CSV text file. Upload a .csv (UTF-8) or .xlsx file."))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TableFileError(
+            _(
+                "The file is not valid UTF-8 text (problem at byte %(position)s). "
+                "In Excel choose “Save as → CSV UTF-8”, or upload the .xlsx file itself."
+            )
+            % {"position": exc.start}
+        ) from None
+    if not text.strip():
+        raise TableFileError(_("The file is empty."))
+    first_line = text.splitlines()[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        raw_rows = list(reader)
+    except csv.Error as exc:
+        raise TableFileError(_("The CSV file is malformed: %(error)s") % {"error": exc}) from None
+    header = [_normalise_header(h, aliases) for h in raw_rows[0]]
+    rows = []
+    for index, raw in enumerate(raw_rows[1:], start=2):
+        if not any(cell.strip() for cell in raw):
+            continue
+        values = {header[i]: (raw[i].strip() if i < len(raw) else "") for i in range(len(header))}
+        rows.append(TableRow(index, values))
+    return header, rows
+
+
+def _read_xlsx(data: bytes, aliases: dict[str, str]) -> tuple[list[str], list[TableRow]]:
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=False, data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise TableFileError(_("The file is not a valid Excel (.xlsx) workbook.")) from None
+    sheet = workbook.worksheets[0]
+    if sheet.merged_cells.ranges:
+        merged = ", ".join(str(r) for r in list(sheet.merged_cells.ranges)[:5])
+        raise TableFileError(
+            _("The sheet has merged cells (%(cells)s). Unmerge them so every row has its own values.")
+            % {"cells": merged}
+        )
+    formulas = [cell.coordinate for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
+    if formulas:
+        raise TableFileError(
+            _("The sheet contains formulas (%(cells)s). Replace them with plain values and upload again.")
+            % {"cells": ", ".join(formulas[:5]) + ("…" if len(formulas) > 5 else "")}
+        )
+    all_rows = list(sheet.iter_rows(values_only=True))
+    if not all_rows:
+        raise TableFileError(_("The file is empty."))
+    header = [_normalise_header(h, aliases) for h in all_rows[0]]
+    rows = []
+    for index, raw in enumerate(all_rows[1:], start=2):
+        cells = ["" if v is None else _cell_text(v) for v in raw]
+        if not any(cells):
+            continue
+        values = {header[i]: (cells[i] if i < len(cells) else "") for i in range(len(header)) if header[i]}
+        numeric = frozenset(header[i] for i, v in enumerate(raw) if i < len(header) and isinstance(v, (int, float)))
+        rows.append(TableRow(index, values, numeric))
+    return header, rows
+
+
+def _cell_text(value: object) -> str:
+    # Excel stores NIPs typed as numbers as floats; 18 digits survive only as int.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
