@@ -22,13 +22,15 @@ browser-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing: run 'sudo apt-get install chromium'" >&2; exit 1; fi; }
 
+# The demo runs like production would (DEBUG off, hashed static files); DEBUG=true make run for debugging.
+run: export DEBUG := $(or $(DEBUG),false)
 run: setup
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py demo_accounts
 	@echo "P2HAM is running at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
-	DEBUG=$${DEBUG:-false} $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} \
+	$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} \
 	  --threads 4 --access-logfile - --forwarded-allow-ips=127.0.0.1
 
 test: setup browser-deps

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
     name = "p2ham.api"
     label = "api"
+    verbose_name = _("API")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
