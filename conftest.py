@@ -15,6 +15,7 @@ from django.core.cache import cache
 from p2ham.accounts.models import Role, User
 from p2ham.accounts.tests.factories import RoleAssignmentFactory, UserFactory
 from p2ham.organizations.models import Province, Unit, UnitType
+from p2ham.organizations.reference import load_reference_data
 from p2ham.organizations.tests.factories import InstitutionFactory, UnitFactory
 
 PASSWORD = "Rahasia-Kuat-2026"
@@ -38,6 +39,8 @@ def _clear_cache() -> None:
 
 @pytest.fixture
 def tree(db: None) -> Tree:
+    # Normally present from the data migration; transactional (browser) tests flush it between tests.
+    load_reference_data(Province, UnitType)
     kemenham = InstitutionFactory(code="KEMENHAM", name="Kementerian Hak Asasi Manusia")
     imipas = InstitutionFactory(code="KEMENIMIPAS", name="Kementerian Imigrasi dan Pemasyarakatan")
     types = {t.code: t for t in UnitType.objects.all()}

@@ -107,9 +107,13 @@ TEMPLATES = [
     },
 ]
 
+_DATABASE_URL = env_str("DATABASE_URL")
+if not _DATABASE_URL:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded database lives in var/
+    _DATABASE_URL = f"sqlite:///{VAR_DIR / 'p2ham.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'p2ham.sqlite3'}"),
+        _DATABASE_URL,
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60 if PRODUCTION else 0),
         conn_health_checks=True,
     )

@@ -93,7 +93,7 @@ class RoleAssignment(TimeStampedModel):
                 fields=["user", "role"], condition=models.Q(unit__isnull=True), name="roleassignment_national_unique"
             ),
             models.CheckConstraint(
-                condition=models.Q(unit__isnull=False) | models.Q(role__in=[r.value for r in NATIONAL_ROLES]),
+                condition=models.Q(unit__isnull=False) | models.Q(role__in=sorted(r.value for r in NATIONAL_ROLES)),
                 name="roleassignment_unit_required",
             ),
         ]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +26,11 @@ def _admin_allowed(request: HttpRequest) -> bool:
 
 def _admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
     # One login page for the whole platform (lockout, e-mail login); the admin's own form demands is_staff.
-    return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
+    if request.user.is_authenticated:
+        # Logged in but not an administrator: a refusal, not another login (which would loop back here).
+        raise PermissionDenied
+    target = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index")
+    return redirect_to_login(target, reverse("accounts:login"))
 
 
 # Holders of the national admin role use the admin site without needing Django's is_staff flag.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -33,3 +34,13 @@ DEFAULT_UNIT_TYPES: list[tuple[str, str, str]] = [
 def province_rows() -> list[dict[str, str]]:
     with (DATA_DIR / "provinces.csv").open(encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
+
+
+def load_reference_data(province_model: Any, unit_type_model: Any) -> None:
+    """Create or update the provinces and add missing default unit types (migration and tests)."""
+    for row in province_rows():
+        province_model.objects.update_or_create(
+            code=row["code"], defaults={"name": row["name"], "timezone": row["timezone"], "zone": row["zone"]}
+        )
+    for order, (code, name, cohort) in enumerate(DEFAULT_UNIT_TYPES):
+        unit_type_model.objects.get_or_create(code=code, defaults={"name": name, "cohort": cohort, "order": order})

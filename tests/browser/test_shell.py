@@ -4,7 +4,7 @@ import pytest
 
 from tests.browser.conftest import check_accessibility
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Rahasia-Kuat-2026"
 

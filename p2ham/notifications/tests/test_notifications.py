@@ -68,3 +68,9 @@ def test_mark_read_ignores_external_next(client, operator):
     client.force_login(operator)
     response = client.post(reverse("notifications:read"), {"next": "https://evil.example/"})
     assert response["Location"] == reverse("notifications:list")
+
+
+def test_notification_list_requires_login(client, db):
+    response = client.get(reverse("notifications:list"))
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response["Location"]

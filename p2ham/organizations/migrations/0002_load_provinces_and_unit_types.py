@@ -1,17 +1,10 @@
 from django.db import migrations
 
-from p2ham.organizations.reference import DEFAULT_UNIT_TYPES, province_rows
+from p2ham.organizations.reference import DEFAULT_UNIT_TYPES, load_reference_data
 
 
 def load(apps, schema_editor):
-    Province = apps.get_model("organizations", "Province")
-    UnitType = apps.get_model("organizations", "UnitType")
-    for row in province_rows():
-        Province.objects.update_or_create(
-            code=row["code"], defaults={"name": row["name"], "timezone": row["timezone"], "zone": row["zone"]}
-        )
-    for order, (code, name, cohort) in enumerate(DEFAULT_UNIT_TYPES):
-        UnitType.objects.get_or_create(code=code, defaults={"name": name, "cohort": cohort, "order": order})
+    load_reference_data(apps.get_model("organizations", "Province"), apps.get_model("organizations", "UnitType"))
 
 
 def unload(apps, schema_editor):
