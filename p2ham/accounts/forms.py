@@ -1,10 +1,11 @@
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, _unicode_ci_compare
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from p2ham.core.forms import StyledFormMixin
@@ -36,7 +37,7 @@ class PasswordResetForm(StyledFormMixin, auth_forms.PasswordResetForm):
         # Imported accounts start without a usable password: "forgot password" is how they set their first one.
         UserModel = get_user_model()
         for user in UserModel._default_manager.filter(email__iexact=email, is_active=True):
-            if _unicode_ci_compare(email, user.email):
+            if _same_email(email, user.email):
                 yield user
 
 
@@ -46,3 +47,8 @@ class PasswordChangeForm(StyledFormMixin, auth_forms.PasswordChangeForm):
 
 class SetPasswordForm(StyledFormMixin, auth_forms.SetPasswordForm):
     pass
+
+
+def _same_email(a: str, b: str) -> bool:
+    """Case-insensitive comparison that also folds Unicode look-alikes (as Django's reset form does)."""
+    return unicodedata.normalize("NFKC", a).casefold() == unicodedata.normalize("NFKC", b).casefold()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from axes.utils import reset as axes_reset
 from django.contrib import messages
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from p2ham.accounts.backends import lockout_username
 from p2ham.accounts.forms import LoginForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
-from p2ham.accounts.models import RoleAssignment
+from p2ham.accounts.models import RoleAssignment, User
 from p2ham.audit.services import audit_log
 from p2ham.core import policy
 
@@ -31,7 +31,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        audit_log(actor=self.request.user, action="user.password_change", target=self.request.user)
+        user = cast(User, self.request.user)  # login required
+        audit_log(actor=user, action="user.password_change", target=user)
         messages.success(self.request, _("Your password has been changed."))
         return response
 
@@ -59,7 +60,8 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    assignments = RoleAssignment.objects.filter(user=request.user).select_related("unit", "unit__province")
+    user = cast(User, request.user)  # login required
+    assignments = RoleAssignment.objects.filter(user=user).select_related("unit", "unit__province")
     return render(
         request,
         "accounts/profile.html",

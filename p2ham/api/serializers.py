@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from p2ham.accounts.models import RoleAssignment, User
-from p2ham.organizations.models import Province, Unit, UnitType
+from p2ham.organizations.models import Institution, Province, Unit, UnitType
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -30,11 +30,18 @@ class UnitTypeSerializer(serializers.ModelSerializer):
 
 
 class UnitSerializer(serializers.ModelSerializer):
-    type = serializers.SlugRelatedField(source="unit_type", slug_field="code", read_only=True)
+    type: serializers.SlugRelatedField[UnitType] = serializers.SlugRelatedField(
+        source="unit_type", slug_field="code", read_only=True
+    )
     type_name = serializers.CharField(source="unit_type.name", read_only=True)
-    institution = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-    province = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    institution: serializers.SlugRelatedField[Institution] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    # "parent" shadows Field.parent for the type checker only; DRF collects declared fields separately.
+    parent: serializers.SlugRelatedField[Unit] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="code", read_only=True, allow_null=True
+    )
+    province: serializers.SlugRelatedField[Province] = serializers.SlugRelatedField(slug_field="code", read_only=True)
     province_name = serializers.CharField(source="province.name", read_only=True)
     timezone = serializers.CharField(source="province.timezone", read_only=True)
 
@@ -79,7 +86,7 @@ class UnitFilterSerializer(serializers.Serializer):
 
     type = serializers.SlugRelatedField(slug_field="code", queryset=UnitType.objects.all(), required=False)
     province = serializers.SlugRelatedField(slug_field="code", queryset=Province.objects.all(), required=False)
-    parent = serializers.CharField(required=False, max_length=40)
+    parent = serializers.CharField(required=False, max_length=40)  # type: ignore[assignment]
     q = serializers.CharField(required=False, max_length=100, allow_blank=True)
     active = serializers.BooleanField(required=False, allow_null=True, default=None)
     ordering = serializers.ChoiceField(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import authenticate
 from django.db.models import Prefetch
@@ -39,7 +39,7 @@ class TokenView(APIView):
     throttle_scope = "token"
 
     def get_permissions(self) -> list[Any]:
-        return [AllowAny()] if self.request.method == "POST" else super().get_permissions()
+        return [AllowAny()] if self.request.method == "POST" else list(super().get_permissions())
 
     def get_throttles(self) -> list[Any]:
         return [ScopedRateThrottle()] if self.request.method == "POST" else super().get_throttles()
@@ -78,7 +78,7 @@ class MeView(APIView):
     def get(self, request: Request) -> Response:
         user = User.objects.prefetch_related(
             Prefetch("role_assignments", queryset=RoleAssignment.objects.select_related("unit"))
-        ).get(pk=request.user.pk)
+        ).get(pk=cast(int, request.user.pk))
         return Response(s.MeSerializer(user).data)
 
 

@@ -58,8 +58,9 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     role = policy.primary_role(user)
     context: dict[str, object] = {"role": role, "active_nav": "home"}
-    context["by_type"] = org_selectors.unit_counts_by_type(user=user)
-    context["unit_total"] = sum(int(r["total"]) for r in context["by_type"])  # type: ignore[union-attr]
+    by_type = org_selectors.unit_counts_by_type(user=user)
+    context["by_type"] = by_type
+    context["unit_total"] = sum(int(r["total"]) for r in by_type)
     if role in NATIONAL_HOME_ROLES:
         context["tile_map"] = _tile_map(org_selectors.unit_counts_by_province(user=user))
     own_units = [g.unit_id for g in policy.grants(user) if g.unit_id is not None]

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.middleware import HtmxDetails
 from openpyxl import Workbook
 
 from p2ham.accounts.models import RoleAssignment
@@ -27,6 +28,10 @@ from p2ham.organizations import imports, selectors
 from p2ham.organizations.forms import ImportFileForm
 
 PAGE_SIZE = 50
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
 
 
 def _filters_from(request: HttpRequest) -> selectors.UnitFilters:
@@ -43,7 +48,7 @@ def _filters_from(request: HttpRequest) -> selectors.UnitFilters:
 
 @login_required
 @require_GET
-def unit_list(request: HttpRequest) -> HttpResponse:
+def unit_list(request: HtmxHttpRequest) -> HttpResponse:
     filters = _filters_from(request)
     page = Paginator(selectors.unit_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -93,7 +98,7 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 # ---------------------------------------------------------------- import
 
-IMPORT_KINDS = {
+IMPORT_KINDS: dict[str, dict[str, Any]] = {
     "units": {
         "title": _("Import units"),
         "columns": imports.UNIT_COLUMNS,

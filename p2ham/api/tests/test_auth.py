@@ -394,7 +394,8 @@ def test_me_lists_every_role_held(client_for, operator, tree):
     roles = client_for(operator).get(ME_URL).json()["roles"]
 
     assert sorted((r["role"], r["unit_code"]) for r in roles) == [
-        ("kepala_unit", "RUTAN-AMBON"), ("operator", "LAPAS-AMBON"),
+        ("kepala_unit", "RUTAN-AMBON"),
+        ("operator", "LAPAS-AMBON"),
     ]
 
 

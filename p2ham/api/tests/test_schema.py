@@ -122,7 +122,8 @@ def test_bearer_security_scheme_is_declared(schema):
 
 def _bearer_scheme_names(schema: dict[str, Any]) -> set[str]:
     return {
-        name for name, s in schema["components"]["securitySchemes"].items()
+        name
+        for name, s in schema["components"]["securitySchemes"].items()
         if s.get("type") == "http" and s.get("scheme", "").lower() == "bearer"
     }
 
@@ -213,7 +214,14 @@ def test_unit_list_documents_the_accepted_orderings(schema):
     parameters = {p["name"]: p for p in schema["paths"]["/api/v1/units"]["get"]["parameters"]}
 
     assert set(parameters["ordering"]["schema"]["enum"]) == {
-        "name", "-name", "code", "-code", "type", "-type", "province", "-province",
+        "name",
+        "-name",
+        "code",
+        "-code",
+        "type",
+        "-type",
+        "province",
+        "-province",
     }
 
 
