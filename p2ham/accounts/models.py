@@ -24,6 +24,8 @@ class Role(models.TextChoices):
 
 # Roles that may be held nationally (no unit): they work across every province.
 NATIONAL_ROLES = frozenset({Role.ADMIN, Role.DITJEN, Role.VERIFIKATOR, Role.PENILAI, Role.PIMPINAN})
+# Roles that exist only nationally: the administrator manages the whole organisation.
+NATIONWIDE_ONLY_ROLES = frozenset({Role.ADMIN})
 
 
 class User(AbstractUser):
@@ -88,13 +90,27 @@ class RoleAssignment(TimeStampedModel):
         verbose_name = _("role assignment")
         verbose_name_plural = _("role assignments")
         constraints = [
-            models.UniqueConstraint(fields=["user", "role", "unit"], name="roleassignment_unique"),
             models.UniqueConstraint(
-                fields=["user", "role"], condition=models.Q(unit__isnull=True), name="roleassignment_national_unique"
+                fields=["user", "role", "unit"],
+                name="roleassignment_unique",
+                violation_error_message=_("This person already has this role in this unit."),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(unit__isnull=True),
+                name="roleassignment_national_unique",
+                violation_error_message=_("This person already has this role nationwide."),
             ),
             models.CheckConstraint(
                 condition=models.Q(unit__isnull=False) | models.Q(role__in=sorted(r.value for r in NATIONAL_ROLES)),
                 name="roleassignment_unit_required",
+                violation_error_message=_("This role needs a unit; only national roles may be held nationwide."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unit__isnull=True)
+                | ~models.Q(role__in=sorted(r.value for r in NATIONWIDE_ONLY_ROLES)),
+                name="roleassignment_admin_nationwide",
+                violation_error_message=_("The administrator role is nationwide: leave the unit empty."),
             ),
         ]
 

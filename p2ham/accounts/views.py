@@ -1,20 +1,22 @@
 from __future__ import annotations
 
 from typing import Any, cast
+from urllib.parse import urlsplit
 
-from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 
-from p2ham.accounts.backends import lockout_username
 from p2ham.accounts.forms import LoginForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
-from p2ham.accounts.models import RoleAssignment, User
-from p2ham.audit.services import audit_log
+from p2ham.accounts.models import User
+from p2ham.accounts.selectors import role_assignment_list
+from p2ham.accounts.services import user_password_changed
 from p2ham.core import policy
 
 
@@ -30,9 +32,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("accounts:profile")
 
     def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
-        user = cast(User, self.request.user)  # login required
-        audit_log(actor=user, action="user.password_change", target=user)
+        with transaction.atomic():
+            response = super().form_valid(form)
+            user_password_changed(user=cast(User, self.request.user), action="user.password_change")
         messages.success(self.request, _("Your password has been changed."))
         return response
 
@@ -44,6 +46,12 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
+    def form_valid(self, form: Any) -> HttpResponse:
+        # Links in the e-mail point to the configured site, never to whatever Host header the request sent.
+        site = urlsplit(settings.SITE_URL)
+        self.extra_email_context = {"domain": site.netloc, "protocol": site.scheme}
+        return super().form_valid(form)
+
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = SetPasswordForm
@@ -51,17 +59,16 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:password_reset_complete")
 
     def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
-        # Whoever can read the account's mailbox may log in again: lift a lockout from earlier failures.
-        axes_reset(username=lockout_username(self.request, {"username": form.user.username}))
-        audit_log(actor=form.user, action="user.password_reset", target=form.user)
+        with transaction.atomic():
+            response = super().form_valid(form)
+            user_password_changed(user=form.user, action="user.password_reset", unlock=True)
         return response
 
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)  # login required
-    assignments = RoleAssignment.objects.filter(user=user).select_related("unit", "unit__province")
+    assignments = role_assignment_list(user=user)
     return render(
         request,
         "accounts/profile.html",

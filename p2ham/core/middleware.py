@@ -18,9 +18,12 @@ def current_client_ip() -> str | None:
 
 
 def client_ip_from_request(request: HttpRequest) -> str | None:
-    # Axes already resolved the address with the configured proxy rules.
-    ip = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
-    return ip or None
+    """The client's address: REMOTE_ADDR, or behind our load balancer the hop it appended last."""
+    if settings.BEHIND_PROXY:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+        if hops:
+            return hops[-1]
+    return request.META.get("REMOTE_ADDR") or None
 
 
 class RequestContextMiddleware:

@@ -28,6 +28,8 @@ class Action(StrEnum):
 
 
 ALL_ROLES = frozenset(Role)
+# Actions on the whole organisation (imports, reference data): only a nationwide grant allows them.
+NATIONWIDE_ACTIONS = frozenset({Action.UNIT_MANAGE, Action.USER_MANAGE})
 ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.UNIT_VIEW: ALL_ROLES,
     Action.UNIT_MANAGE: frozenset({Role.ADMIN}),
@@ -104,7 +106,8 @@ def user_timezone(user: Any) -> str:
 
 def _grants_for(user: Any, action: Action) -> list[Grant]:
     allowed = ACTION_ROLES[action]
-    return [g for g in grants(user) if g.role in allowed]
+    nationwide_only = action in NATIONWIDE_ACTIONS
+    return [g for g in grants(user) if g.role in allowed and (g.national or not nationwide_only)]
 
 
 def unit_scope_q(user: Any, action: Action = Action.UNIT_VIEW, prefix: str = "") -> Q | None:

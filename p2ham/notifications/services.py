@@ -15,6 +15,9 @@ from p2ham.notifications.tasks import send_notification_email
 
 def notify(*, recipient: Any, title: str, body: str = "", url: str = "", email: bool = True) -> Notification:
     """Record an in-app notification; e-mail it once the surrounding transaction commits."""
+    if url and not (url.startswith("/") and not url.startswith("//")):
+        # Links point inside the platform only: never another site, never a javascript: URL.
+        raise ValueError(f"notification links must be local paths, got {url!r}")
     notification = Notification.objects.create(recipient=recipient, title=title, body=body, url=url)
     if email and recipient.email:
         link = f"\n\n{settings.SITE_URL}{url}" if url else ""

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from p2ham.core.admin import PolicyAdmin
 from p2ham.organizations.models import Institution, Province, Unit, UnitType
-from p2ham.organizations.services import UNIT_FIELDS, unit_save
+from p2ham.organizations.services import UNIT_FIELDS, check_unit_parent, unit_save
 
 
 @admin.register(Province)
@@ -30,8 +32,24 @@ class UnitTypeAdmin(PolicyAdmin):
     search_fields = ("code", "name", "cohort")
 
 
+class UnitAdminForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = ("code", "name", "unit_type", "institution", "parent", "province", "address", "active")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.instance.pk is not None:
+            try:
+                check_unit_parent(self.instance, cleaned.get("parent"))
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return cleaned
+
+
 @admin.register(Unit)
 class UnitAdmin(PolicyAdmin):
+    form = UnitAdminForm
     list_display = ("code", "name", "unit_type", "province", "parent", "active")
     list_filter = ("unit_type", "active", "province")
     search_fields = ("code", "name")

@@ -8,9 +8,9 @@ changes only that town's units.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import re
+import secrets
 from dataclasses import dataclass
 
 from p2ham.core.tabular import TableRow
@@ -693,26 +693,27 @@ def demo_user_rows() -> list[TableRow]:
     return [TableRow(number, user.values()) for number, user in enumerate(demo_users(), start=2)]
 
 
+# Mountains, lakes and animals: words that are not Indonesian given names, so no password resembles its owner.
 PASSWORD_WORDS = (
-    "Merapi", "Rinjani", "Kerinci", "Semeru", "Kelimutu", "Cendana", "Kenari", "Anggrek", "Melati", "Cempaka",
-    "Rajawali", "Cendrawasih", "Komodo", "Samudra", "Pelangi", "Angsana", "Mahoni", "Jatayu", "Kasuari", "Tanjung",
+    "Merapi", "Rinjani", "Kerinci", "Semeru", "Kelimutu", "Bromo", "Toba", "Lokon", "Tambora", "Jayawijaya",
+    "Rajawali", "Cendrawasih", "Komodo", "Kasuari", "Anoa", "Babirusa", "Jatayu", "Mahoni", "Angsana", "Cendana",
 )
 
 
-def demo_password(username: str) -> str:
-    """The fixed password of a demo account: two words and four digits derived from the username."""
-    digest = hashlib.sha256(f"p2ham-demo-{SEED}:{username}".encode()).digest()
-    first = PASSWORD_WORDS[digest[0] % len(PASSWORD_WORDS)]
-    second = PASSWORD_WORDS[digest[1] % len(PASSWORD_WORDS)].lower()
-    number = int.from_bytes(digest[2:4], "big") % 9000 + 1000
-    return f"{first}-{second}-{number}"
+def new_demo_password() -> str:
+    """A fresh random demo password (two words and four digits), unguessable from the source code."""
+    first = secrets.choice(PASSWORD_WORDS)
+    second = secrets.choice(PASSWORD_WORDS).lower()
+    return f"{first}-{second}-{secrets.randbelow(9000) + 1000}"
 
 
-def demo_accounts() -> list[dict[str, str]]:
-    """The well-known demo logins: username, password, role and unit code ("" for national roles)."""
-    by_username = {user.username: user for user in demo_users()}
+def demo_accounts(passwords: dict[str, str]) -> list[dict[str, str]]:
+    """Every demo login with its password, role and unit code ("" for national roles), well-known ones first."""
+    users = demo_users()
+    order = {name: i for i, name in enumerate(WELL_KNOWN_USERNAMES)}
+    users.sort(key=lambda u: (order.get(u.username, len(order)), u.username))
     return [
-        {"username": name, "password": demo_password(name), "role": by_username[name].role,
-         "unit_code": by_username[name].unit}
-        for name in WELL_KNOWN_USERNAMES
+        {"username": u.username, "password": passwords[u.username], "role": u.role, "unit_code": u.unit}
+        for u in users
+        if u.username in passwords
     ]

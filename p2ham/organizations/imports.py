@@ -15,7 +15,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from p2ham.accounts.models import NATIONAL_ROLES, Role, RoleAssignment, User
+from p2ham.accounts.models import NATIONAL_ROLES, NATIONWIDE_ONLY_ROLES, Role, RoleAssignment, User
 from p2ham.accounts.validators import validate_nip
 from p2ham.audit.services import audit_log
 from p2ham.core.tabular import TableRow, read_table
@@ -54,6 +54,7 @@ USER_ALIASES = {
 }
 USER_COLUMNS = ("username", "full_name", "nip", "email", "phone", "role", "unit")
 USER_REQUIRED = ("username", "full_name", "role")
+USER_LIMITS = {"username": 150, "full_name": 150, "email": 254, "phone": 30}
 
 TRUE_WORDS = {"", "1", "ya", "yes", "true", "aktif", "y"}
 FALSE_WORDS = {"0", "tidak", "no", "false", "nonaktif", "n"}
@@ -326,6 +327,9 @@ def users_plan_rows(rows: list[TableRow], *, header: list[str] | None = None) ->
         key = username.lower()
         if username and not all(ch.isalnum() or ch in "@.+-_" for ch in username):
             err("username", _("Username may contain only letters, digits and @ . + - _"))
+        for column, limit in USER_LIMITS.items():
+            if len(v.get(column, "")) > limit:
+                err(column, _("Longer than %(limit)s characters.") % {"limit": limit})
         nip = v.get("nip", "")
         if nip:
             if "nip" in row.numeric_columns:
@@ -362,6 +366,8 @@ def users_plan_rows(rows: list[TableRow], *, header: list[str] | None = None) ->
             err("unit", _("Unknown unit “%(value)s”.") % {"value": unit_code})
         if role is not None and not unit_code and role not in NATIONAL_ROLES:
             err("unit", _("The role “%(role)s” needs a unit.") % {"role": role.label})
+        if role is not None and unit_code and role in NATIONWIDE_ONLY_ROLES:
+            err("unit", _("The role “%(role)s” is nationwide: leave the unit empty.") % {"role": role.label})
         if key in first_row_of:
             first_number, first_values = first_row_of[key]
             for col in ("full_name", "nip", "email", "phone"):
@@ -387,7 +393,8 @@ def users_plan_rows(rows: list[TableRow], *, header: list[str] | None = None) ->
             plan.rows.append(
                 {
                     "row": row.number,
-                    "username": username,
+                    # An existing account keeps its stored spelling: "Budi" in the file updates user "budi".
+                    "username": existing_users[key].username if key in existing_users else username,
                     "full_name": v["full_name"],
                     "nip": nip or None,
                     "email": email,

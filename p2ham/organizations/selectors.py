@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from p2ham.accounts.models import RoleAssignment
 from p2ham.core import policy
 from p2ham.organizations.models import Province, Unit, UnitType
+from p2ham.organizations.reference import DATA_DIR
 
 UNIT_SORTS = {
     "name": ("name", "code"),
@@ -75,6 +78,47 @@ def unit_counts_by_province(*, user: Any) -> dict[str, int]:
     """Active units in scope per province code."""
     rows = policy.scope_units(user).filter(active=True).values("province__code").annotate(total=Count("id"))
     return {r["province__code"]: r["total"] for r in rows}
+
+
+def units_of_user(*, user: Any) -> list[Unit]:
+    """The units the user holds a role in (their "own" units, shown on the home page)."""
+    own = [g.unit_id for g in policy.grants(user) if g.unit_id is not None]
+    return list(Unit.objects.filter(pk__in=own).select_related("unit_type", "province", "parent").order_by("name"))
+
+
+def unit_people(*, unit: Unit) -> QuerySet[RoleAssignment]:
+    """Who holds which role in the unit itself."""
+    return RoleAssignment.objects.filter(unit=unit).select_related("user").order_by("role", "user__full_name")
+
+
+def province_tile_map(*, counts: dict[str, int], link: str) -> dict[str, Any]:
+    """Tiles of the 38 provinces placed roughly where they lie, shaded by ``counts`` (for an inline SVG)."""
+    with (DATA_DIR / "province_grid.csv").open(encoding="utf-8") as fh:
+        grid = {r["code"]: (int(r["row"]), int(r["col"])) for r in csv.DictReader(fh)}
+    names = dict(Province.objects.values_list("code", "name"))
+    top = max(counts.values(), default=0)
+    size, gap = 44, 4
+    tiles = []
+    for code, (row, col) in grid.items():
+        count = counts.get(code, 0)
+        tiles.append(
+            {
+                "code": code,
+                "name": names.get(code, code),
+                "count": count,
+                "url": f"{link}{code}",
+                "x": col * (size + gap),
+                "y": row * (size + gap),
+                "level": 0 if not count else min(3, 1 + (3 * count) // (top + 1)),
+            }
+        )
+    return {
+        "tiles": tiles,
+        "tiles_by_code": sorted(tiles, key=lambda t: str(t["code"])),
+        "size": size,
+        "width": (max(c for _, c in grid.values()) + 1) * (size + gap),
+        "height": (max(r for r, _ in grid.values()) + 1) * (size + gap),
+    }
 
 
 def filter_choices() -> dict[str, Any]:

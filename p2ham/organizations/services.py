@@ -14,6 +14,7 @@ from p2ham.audit.services import audit_log
 from p2ham.organizations.models import Institution, Province, Unit, UnitType
 
 UNIT_FIELDS = ("name", "unit_type", "institution", "parent", "province", "address", "active")
+AUDITED_FIELDS = ("code", *UNIT_FIELDS)
 
 
 def _place(unit: Unit) -> None:
@@ -33,7 +34,8 @@ def _place(unit: Unit) -> None:
     Unit.objects.filter(pk=unit.pk).update(path=new_path, depth=new_depth)
 
 
-def _check_parent(unit: Unit | None, parent: Unit | None) -> None:
+def check_unit_parent(unit: Unit | None, parent: Unit | None) -> None:
+    """Raise ValidationError when ``parent`` would put ``unit`` under itself or its own subtree."""
     if parent is None or unit is None or unit.pk is None:
         return
     if parent.pk == unit.pk or (unit.path and parent.path.startswith(unit.path)):
@@ -44,13 +46,19 @@ def _check_parent(unit: Unit | None, parent: Unit | None) -> None:
 def unit_save(*, actor: Any, code: str, unit: Unit | None = None, **fields: Any) -> Unit:
     """Create (``unit`` is None) or update a unit, keep the tree paths right, and audit the change."""
     parent = fields.get("parent")
-    _check_parent(unit, parent)
     creating = unit is None
     if unit is None:
         unit = Unit(code=code)
     else:
-        unit = Unit.objects.select_for_update().get(pk=unit.pk)
-    before = {f: _plain(getattr(unit, f)) for f in UNIT_FIELDS} if not creating else {}
+        # Lock the unit and its new parent (in id order, so two moves cannot deadlock), then check the move
+        # against fresh paths: two concurrent moves "X under Y" and "Y under X" cannot both pass.
+        ids = sorted({unit.pk, parent.pk} if parent is not None else {unit.pk})
+        locked = {u.pk: u for u in Unit.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+        unit = locked[unit.pk]
+        if parent is not None:
+            fields["parent"] = parent = locked[parent.pk]
+        check_unit_parent(unit, parent)
+    before = {f: _plain(getattr(unit, f)) for f in AUDITED_FIELDS} if not creating else {}
     unit.code = code
     for name, value in fields.items():
         if name not in UNIT_FIELDS:
@@ -61,7 +69,7 @@ def unit_save(*, actor: Any, code: str, unit: Unit | None = None, **fields: Any)
     if unit.parent_id:
         unit.parent = Unit.objects.get(pk=unit.parent_id)  # fresh path, it may have moved in this transaction
     _place(unit)
-    after = {f: _plain(getattr(unit, f)) for f in UNIT_FIELDS}
+    after = {f: _plain(getattr(unit, f)) for f in AUDITED_FIELDS}
     changed = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
     if creating or changed:
         audit_log(actor=actor, action="unit.create" if creating else "unit.update", target=unit, data=changed)

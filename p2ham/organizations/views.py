@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -15,12 +16,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.middleware import HtmxDetails
 from openpyxl import Workbook
 
-from p2ham.accounts.models import RoleAssignment
 from p2ham.core import policy
 from p2ham.core.policy import Action
 from p2ham.core.tabular import TableFileError
@@ -60,8 +62,13 @@ def unit_list(request: HtmxHttpRequest) -> HttpResponse:
         **selectors.filter_choices(),
         "breadcrumbs": [(_("Home"), reverse("core:home")), (_("Units"), "")],
     }
-    template = "organizations/partials/_unit_table.html" if request.htmx else "organizations/unit_list.html"
-    return render(request, template, context)
+    # A history restore (back button after the cache expired) needs the whole page, not the fragment.
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    context["oob"] = partial  # the partial also refreshes the result count outside the table
+    template = "organizations/partials/_unit_table.html" if partial else "organizations/unit_list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
@@ -74,7 +81,7 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
     people = None
     if policy.can(request.user, Action.USER_VIEW, unit):
-        people = RoleAssignment.objects.filter(unit=unit).select_related("user").order_by("role", "user__full_name")
+        people = selectors.unit_people(unit=unit)
     crumbs = [(_("Home"), reverse("core:home")), (_("Units"), reverse("organizations:unit_list"))]
     crumbs += [
         (a.name, reverse("organizations:unit_detail", args=[a.code]))
@@ -171,12 +178,29 @@ def import_file(request: HttpRequest, kind: str) -> HttpResponse:
             context["plan"] = plan
             context["filename"] = uploaded.name
             if plan.valid:
+                _forget_abandoned_imports()
                 token = uuid.uuid4().hex
                 default_storage.save(f"imports/{token}", ContentFile(data))
                 request.session[_SESSION_KEY] = {"token": token, "kind": kind, "filename": uploaded.name}
                 context["token"] = token
     context["form"] = form
     return render(request, "organizations/import.html", context, status=400 if form.errors else 200)
+
+
+def _forget_abandoned_imports(max_age: timedelta = timedelta(days=1)) -> None:
+    """Delete checked files nobody confirmed: they hold personal data and have no use after a day."""
+    try:
+        _, names = default_storage.listdir("imports")
+    except (FileNotFoundError, OSError):
+        return
+    cutoff = timezone.now() - max_age
+    for name in names:
+        path = f"imports/{name}"
+        try:
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+        except (FileNotFoundError, OSError, NotImplementedError):
+            continue
 
 
 def _import_confirm(request: HttpRequest, kind: str, spec: dict[str, Any]) -> HttpResponse:

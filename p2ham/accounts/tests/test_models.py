@@ -194,3 +194,14 @@ def test_a_unit_with_role_assignments_cannot_be_deleted(tree):
     RoleAssignmentFactory(role=Role.OPERATOR, unit=tree.lapas_ambon)
     with pytest.raises(ProtectedError):
         tree.lapas_ambon.delete()
+
+
+def test_admin_role_cannot_be_tied_to_a_unit(tree):
+    from django.db import IntegrityError, transaction
+
+    from p2ham.accounts.models import RoleAssignment
+    from p2ham.accounts.tests.factories import UserFactory
+
+    user = UserFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RoleAssignment.objects.create(user=user, role="admin", unit=tree.kanwil_maluku)

@@ -74,3 +74,10 @@ def test_notification_list_requires_login(client, db):
     response = client.get(reverse("notifications:list"))
     assert response.status_code == 302
     assert reverse("accounts:login") in response["Location"]
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "https://evil.example/", "//evil.example/x"])
+def test_notification_links_must_be_local(operator, url):
+    with pytest.raises(ValueError):
+        notify(recipient=operator, title="x", url=url, email=False)
+    assert not Notification.objects.filter(recipient=operator).exists()

@@ -80,3 +80,33 @@ def test_units_cannot_be_deleted_in_the_admin(client, admin_user, tree):
     response = client.post(reverse("admin:organizations_unit_delete", args=[tree.rutan_ambon.pk]), {"post": "yes"})
     assert response.status_code == 403
     assert Unit.objects.filter(code="RUTAN-AMBON").exists()
+
+
+def test_moving_a_unit_under_its_own_sub_unit_is_refused_with_a_message(client, admin_user, tree):
+    client.force_login(admin_user)
+    url = reverse("admin:organizations_unit_change", args=[tree.kanwil_maluku.pk])
+    response = client.post(
+        url,
+        {
+            "code": "KANWIL-81",
+            "name": "Kanwil Maluku",
+            "unit_type": tree.kanwil_maluku.unit_type_id,
+            "institution": tree.kanwil_maluku.institution_id,
+            "parent": tree.lapas_ambon.pk,
+            "province": tree.kanwil_maluku.province_id,
+            "address": "",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["parent"]
+    tree.kanwil_maluku.refresh_from_db()
+    assert tree.kanwil_maluku.parent_id == tree.root.pk
+
+
+def test_renaming_a_unit_code_is_audited(tree, admin_user):
+    from p2ham.organizations.services import unit_save
+
+    unit_save(actor=admin_user, code="LAPAS-AMBON-2", unit=tree.lapas_ambon)
+    entry = AuditEntry.objects.filter(action="unit.update", actor=admin_user).latest("id")
+    assert entry.data["code"] == ["LAPAS-AMBON", "LAPAS-AMBON-2"]

@@ -9,15 +9,17 @@ from collections import Counter
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from p2ham.accounts.models import Role, RoleAssignment, User
 from p2ham.accounts.validators import validate_nip
 from p2ham.organizations.demo import (
     UPT_TYPES,
+    WELL_KNOWN_USERNAMES,
     demo_accounts,
-    demo_password,
     demo_unit_rows,
     demo_user_rows,
+    new_demo_password,
 )
 from p2ham.organizations.models import Institution, Unit
 from p2ham.organizations.reference import province_rows
@@ -67,12 +69,19 @@ def test_demo_rows_are_well_formed_and_deterministic() -> None:
     assert units == demo_unit_rows() and users == demo_user_rows()
 
 
-def test_demo_passwords_pass_the_password_validators() -> None:
+def test_demo_passwords_pass_the_password_validators_and_are_random() -> None:
     for row in demo_user_rows():
         username = row.values["username"]
         user = User(username=username, email=row.values["email"], full_name=row.values["full_name"])
-        validate_password(demo_password(username), user=user)
-    assert demo_password("operator") == demo_password("operator") != demo_password("kepala")
+        validate_password(new_demo_password(), user=user)
+    assert len({new_demo_password() for _ in range(50)}) > 45
+
+
+def test_password_words_never_resemble_a_demo_person() -> None:
+    from p2ham.organizations.demo import PASSWORD_WORDS
+
+    people = " ".join(f"{row.values['username']} {row.values['full_name']}" for row in demo_user_rows()).lower()
+    assert [word for word in PASSWORD_WORDS if word.lower() in people] == []
 
 
 def _counts() -> tuple[int, int, int, int]:
@@ -91,8 +100,17 @@ def test_seed_demo_is_idempotent_and_writes_working_accounts(settings, tmp_path)
 
     accounts = json.loads((tmp_path / "demo_accounts.json").read_text(encoding="utf-8"))
     assert {a["role"] for a in accounts} == {r.value for r in Role}
-    assert {"admin", "ditjen", "kanwil", "operator", "kepala", "verifikator", "penilai", "pimpinan",
-            "operator.pemda"} <= {a["username"] for a in accounts}
+    assert {
+        "admin",
+        "ditjen",
+        "kanwil",
+        "operator",
+        "kepala",
+        "verifikator",
+        "penilai",
+        "pimpinan",
+        "operator.pemda",
+    } <= {a["username"] for a in accounts}
     for account in accounts:
         user = User.objects.get(username=account["username"])
         assert user.check_password(account["password"]), account["username"]
@@ -103,11 +121,13 @@ def test_seed_demo_is_idempotent_and_writes_working_accounts(settings, tmp_path)
 
 
 @pytest.mark.django_db
-def test_seed_demo_sets_missing_passwords_and_keeps_changed_ones(settings, tmp_path) -> None:
+def test_seed_demo_rerun_keeps_passwords_and_never_sets_an_existing_one(settings, tmp_path) -> None:
     settings.VAR_DIR = tmp_path
+    path = tmp_path / "demo_accounts.json"
     call_command("seed_demo", quiet=True)
+    first = {a["username"]: a["password"] for a in json.loads(path.read_text(encoding="utf-8"))}
     operator = User.objects.get(username="operator")
-    operator.set_unusable_password()
+    operator.set_unusable_password()  # e.g. a real account waiting for its first password
     operator.save(update_fields=["password"])
     kepala = User.objects.get(username="kepala")
     kepala.set_password("Ganti-sendiri-2026")
@@ -117,16 +137,27 @@ def test_seed_demo_sets_missing_passwords_and_keeps_changed_ones(settings, tmp_p
 
     operator.refresh_from_db()
     kepala.refresh_from_db()
-    assert operator.check_password(demo_password("operator"))
+    assert not operator.has_usable_password()  # no takeover of an account the seed did not create now
     assert kepala.check_password("Ganti-sendiri-2026")
-    listed = {a["username"] for a in json.loads((tmp_path / "demo_accounts.json").read_text(encoding="utf-8"))}
-    assert "operator" in listed
-    assert "kepala" not in listed
+    second = {a["username"]: a["password"] for a in json.loads(path.read_text(encoding="utf-8"))}
+    assert "operator" not in second and "kepala" not in second
+    assert second["admin"] == first["admin"]
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_to_run_in_production(settings, tmp_path) -> None:
+    settings.VAR_DIR = tmp_path
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo", quiet=True)
+    assert not Unit.objects.exists()
 
 
 def test_demo_accounts_name_known_users() -> None:
     users = {row.values["username"]: row.values for row in demo_user_rows()}
-    for account in demo_accounts():
+    accounts = demo_accounts({name: "x" for name in users})
+    assert [a["username"] for a in accounts[: len(WELL_KNOWN_USERNAMES)]] == list(WELL_KNOWN_USERNAMES)
+    for account in accounts:
         assert users[account["username"]]["role"] == account["role"]
         assert users[account["username"]]["unit"] == account["unit_code"]
 

@@ -273,3 +273,59 @@ def test_import_template_downloads_xlsx(client, admin_user):
     assert response.status_code == 200
     assert response.content.startswith(b"PK")
     assert client.get(reverse("organizations:import_template", args=["nothing"])).status_code == 404
+
+
+def test_users_reimport_with_another_case_updates_the_same_account(tree, admin_user):
+    data = USER_HEADER + "Op.Tual,Siti Rahma,,siti@example.go.id,,operator,LAPAS-AMBON\n"
+    imports.users_import_apply(actor=admin_user, plan=imports.users_import_plan(data=data.encode(), filename="p.csv"))
+    again = data.replace("Op.Tual", "op.tual").replace("Siti Rahma", "Siti Rahmawati")
+    plan = imports.users_import_plan(data=again.encode(), filename="p.csv")
+    assert (plan.creates, plan.updates) == (0, 1)
+    imports.users_import_apply(actor=admin_user, plan=plan)
+    assert User.objects.get(username__iexact="op.tual").full_name == "Siti Rahmawati"
+    assert User.objects.filter(username__iexact="op.tual").count() == 1
+
+
+def test_users_import_refuses_values_longer_than_the_fields(tree):
+    data = USER_HEADER + f"x1,{'A' * 151},,,{'0' * 31},operator,LAPAS-AMBON\n"
+    plan = imports.users_import_plan(data=data.encode(), filename="p.csv")
+    assert {(e.row, e.column) for e in plan.errors} == {(2, "full_name"), (2, "phone")}
+
+
+def test_admin_role_cannot_be_imported_for_a_unit(tree):
+    data = USER_HEADER + "adm2,Admin Dua,,,,admin,KANWIL-81\n"
+    plan = imports.users_import_plan(data=data.encode(), filename="p.csv")
+    assert [(e.row, e.column) for e in plan.errors] == [(2, "unit")]
+
+
+def test_a_failure_while_writing_undoes_the_earlier_rows(tree, admin_user, monkeypatch):
+    plan = imports.units_import_plan(data=GOOD_UNITS.encode(), filename="u.csv")
+    real_save = imports.unit_save
+    calls = []
+
+    def failing_save(**kwargs):
+        calls.append(kwargs["code"])
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real_save(**kwargs)
+
+    monkeypatch.setattr(imports, "unit_save", failing_save)
+    with pytest.raises(RuntimeError):
+        imports.units_import_apply(actor=admin_user, plan=plan)
+    assert not Unit.objects.filter(code__in=["RUTAN-TUAL", "LPKA-AMBON", "POS-TUAL"]).exists()
+
+
+def test_abandoned_dry_run_files_are_deleted(client, admin_user):
+    import datetime as dt
+
+    from django.core.files.storage import default_storage
+
+    from p2ham.organizations import views
+
+    client.force_login(admin_user)
+    url = reverse("organizations:import_units")
+    first = upload(client, url, GOOD_UNITS.encode()).context["token"]
+    views._forget_abandoned_imports()  # a fresh file is kept
+    assert default_storage.exists(f"imports/{first}")
+    views._forget_abandoned_imports(max_age=dt.timedelta(seconds=-1))  # as if a day had passed
+    assert not default_storage.exists(f"imports/{first}")

@@ -108,3 +108,12 @@ def test_unit_detail_shows_time_in_the_units_zone(client, ditjen, tree):
     assert " WIT" in html
     html = client.get(reverse("organizations:unit_detail", args=["LAPAS-MEDAN"])).content.decode()
     assert " WIB" in html
+
+
+def test_history_restore_gets_the_full_page_and_responses_vary_on_htmx(client, ditjen):
+    client.force_login(ditjen)
+    response = client.get(
+        reverse("organizations:unit_list"), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert "<html" in response.content.decode()
+    assert "HX-Request" in response["Vary"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -14,9 +15,9 @@ from p2ham.audit.services import audit_log
 from p2ham.organizations.demo import (
     DEMO_INSTITUTIONS,
     demo_accounts,
-    demo_password,
     demo_unit_rows,
     demo_user_rows,
+    new_demo_password,
 )
 from p2ham.organizations.imports import (
     ImportPlan,
@@ -38,40 +39,54 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, quiet: bool = False, if_empty: bool = False, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("seed_demo loads demo people with known passwords; it never runs in production.")
         if if_empty and Unit.objects.exists():
             if not quiet:
                 self.stdout.write("The database already has units; demo seed skipped.")
             return
-        well_known = [account["username"] for account in demo_accounts()]
+        path = settings.VAR_DIR / "demo_accounts.json"
+        known = _known_passwords(path)
+        user_rows = demo_user_rows()
+        usernames = sorted({row.values["username"] for row in user_rows})
+        # Passwords are random per installation; a re-run reuses the ones recorded in demo_accounts.json.
+        passwords = {name: known.get(name) or new_demo_password() for name in usernames}
         with transaction.atomic():
-            # Accounts created now get the demo password by construction; only older ones need checking.
-            pre_existing = set(User.objects.filter(username__in=well_known).values_list("username", flat=True))
+            pre_existing = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
             institutions = _seed_institutions()
             unit_plan = units_plan_rows(demo_unit_rows())
             _raise_on_errors(unit_plan)
             units = units_import_apply(actor=None, plan=unit_plan)
-            user_rows = demo_user_rows()
             user_plan = users_plan_rows(user_rows)
             _raise_on_errors(user_plan)
-            usernames = sorted({row.values["username"] for row in user_rows})
-            users = users_import_apply(
-                actor=None, plan=user_plan, passwords={name: demo_password(name) for name in usernames}
-            )
-            passwords_set = _set_missing_passwords(usernames)
-        accounts, stale = _usable_accounts(verify=pre_existing)
-        path = settings.VAR_DIR / "demo_accounts.json"
+            # The importer sets a password only on the accounts it creates; existing ones are never touched.
+            users = users_import_apply(actor=None, plan=user_plan, passwords=passwords)
+        usable = _usable_passwords(passwords, verify=pre_existing)
+        accounts = demo_accounts(usable)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(accounts, indent=2) + "\n", encoding="utf-8")
-        for username in stale:
-            self.stderr.write(f"Demo account {username} has a changed password; left out of {path}.")
+        path.chmod(0o600)
+        stale = sorted(set(usernames) - set(usable))
+        if stale and not quiet:
+            self.stderr.write(
+                f"{len(stale)} demo accounts have a password this seed does not know (changed, or "
+                f"{path.name} was lost); they are left out of {path}: {', '.join(stale[:10])}"
+            )
         if not quiet:
             self.stdout.write(
                 f"Institutions: {institutions['created']} created, {institutions['updated']} updated.\n"
                 f"Units: {units['created']} created, {units['updated']} updated, {units['unchanged']} unchanged.\n"
                 f"Users: {users['created']} created, {users['updated']} updated, {users['roles_added']} roles "
-                f"added, {passwords_set} missing passwords set.\n"
-                f"Demo accounts written to {path}."
+                f"added.\nDemo accounts written to {path}."
             )
+
+
+def _known_passwords(path: Path) -> dict[str, str]:
+    """Passwords recorded by an earlier run, so a re-run keeps listing the same logins."""
+    try:
+        return {a["username"]: a["password"] for a in json.loads(path.read_text(encoding="utf-8"))}
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def _seed_institutions() -> dict[str, int]:
@@ -108,31 +123,11 @@ def _raise_on_errors(plan: ImportPlan) -> None:
         raise CommandError(f"The demo {plan.kind} do not import cleanly:\n" + "\n".join(lines))
 
 
-def _set_missing_passwords(usernames: list[str]) -> int:
-    """Give demo accounts left without a usable password (e.g. imported before the seed) their demo password."""
-    count = 0
-    for user in User.objects.filter(username__in=usernames):
-        if user.password and user.has_usable_password():
-            continue
-        user.set_password(demo_password(user.username))
-        user.save(update_fields=["password"])
-        audit_log(actor=None, action="user.password_set", target=user, data={"reason": "demo seed"})
-        count += 1
-    return count
-
-
-def _usable_accounts(*, verify: set[str]) -> tuple[list[dict[str, str]], list[str]]:
-    """The well-known demo logins whose password is the demo password, and those whose is not.
-
-    Only accounts in ``verify`` are checked: hashing is slow by design and new accounts cannot differ.
-    """
-    accounts = demo_accounts()
-    users = {u.username: u for u in User.objects.filter(username__in=[a["username"] for a in accounts])}
-    usable, stale = [], []
-    for account in accounts:
-        user = users.get(account["username"])
-        if user is not None and (user.username not in verify or user.check_password(account["password"])):
-            usable.append(account)
-        else:
-            stale.append(account["username"])
-    return usable, stale
+def _usable_passwords(passwords: dict[str, str], *, verify: set[str]) -> dict[str, str]:
+    """The demo passwords that open their account; only accounts that existed before are checked (hashing is slow)."""
+    users = {u.username: u for u in User.objects.filter(username__in=list(passwords))}
+    return {
+        name: password
+        for name, password in passwords.items()
+        if name in users and (name not in verify or users[name].check_password(password))
+    }
