@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "p2ham.accounts",
     "p2ham.organizations",
     "p2ham.audit",
+    "p2ham.periods",
+    "p2ham.instruments",
     "p2ham.notifications",
     "p2ham.api",
 ]
@@ -265,6 +267,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "p2ham.api.schema.add_error_responses",
+    ],
 }
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 7)
 

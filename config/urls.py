@@ -11,6 +11,8 @@ urlpatterns = [
     path("akun/", include("p2ham.accounts.urls")),
     path("unit/", include("p2ham.organizations.urls")),
     path("audit/", include("p2ham.audit.urls")),
+    path("periode/", include("p2ham.periods.urls")),
+    path("instrumen/", include("p2ham.instruments.urls")),
     path("notifikasi/", include("p2ham.notifications.urls")),
     path("django-admin/", admin.site.urls),
     path("", include("p2ham.core.urls")),

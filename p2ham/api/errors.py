@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -29,6 +30,14 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found, or outside your scope."))
+    elif isinstance(exc, DjangoValidationError):
+        # A service refused: an illegal state move is a conflict, anything else invalid input.
+        from p2ham.periods.services import TransitionError
+
+        if isinstance(exc, TransitionError):
+            exc = Conflict(" ".join(exc.messages), code="illegal_transition")
+        else:
+            exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)

@@ -92,3 +92,52 @@ class UnitFilterSerializer(serializers.Serializer):
     ordering = serializers.ChoiceField(
         required=False, choices=["name", "-name", "code", "-code", "type", "-type", "province", "-province"]
     )
+
+
+class StageWindowSerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    stage_name = serializers.CharField()
+    opens_at = serializers.DateTimeField(help_text="Wall-clock time (WIB); each unit reaches it in its own zone.")
+    closes_at = serializers.DateTimeField(help_text="Wall-clock time (WIB); each unit reaches it in its own zone.")
+
+
+class PeriodSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    regulation_label = serializers.CharField()
+    status = serializers.CharField()
+    opened_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+
+class PeriodDetailSerializer(PeriodSerializer):
+    windows = StageWindowSerializer(many=True)
+    instruments = serializers.ListField(child=serializers.DictField())
+
+
+class PeriodCreateSerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2018, max_value=2100)
+    regulation_label = serializers.CharField(max_length=120)
+
+
+class InstrumentSummarySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    version = serializers.IntegerField()
+    current = serializers.BooleanField()
+    frozen = serializers.BooleanField()
+    unit_types = serializers.ListField(child=serializers.CharField())
+
+
+class InstrumentTreeSerializer(serializers.Serializer):
+    """The instrument tree: the format of the default data files and of the Excel round trip."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    version = serializers.IntegerField(read_only=True)
+    regulation = serializers.CharField(allow_blank=True)
+    unit_types = serializers.ListField(child=serializers.CharField())
+    predicate_threshold = serializers.CharField()
+    bonus_cap = serializers.CharField()
+    penalty_cap = serializers.CharField()
+    scales = serializers.ListField(child=serializers.DictField())
+    criteria = serializers.ListField(child=serializers.DictField())

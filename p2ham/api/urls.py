@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from p2ham.api import views
+from p2ham.api import views, views_periods
 
 app_name = "api"
 urlpatterns = [
@@ -12,4 +12,12 @@ urlpatterns = [
     path("provinces", views.ProvinceList.as_view(), name="provinces"),
     path("units", views.UnitList.as_view(), name="units"),
     path("units/<str:code>", views.UnitDetail.as_view(), name="unit_detail"),
+    path("periods", views_periods.PeriodList.as_view(), name="periods"),
+    path("periods/<int:year>", views_periods.PeriodDetail.as_view(), name="period_detail"),
+    path("periods/<int:year>/instrument", views_periods.InstrumentForUnitType.as_view(), name="instrument"),
+    path("periods/<int:year>/instruments", views_periods.InstrumentList.as_view(), name="instruments"),
+    path(
+        "periods/<int:year>/instruments/<slug:code>", views_periods.InstrumentDetail.as_view(), name="instrument_detail"
+    ),
+    path("periods/<int:year>/<str:move>", views_periods.PeriodTransition.as_view(), name="period_transition"),
 ]

@@ -25,17 +25,29 @@ class Action(StrEnum):
     USER_VIEW = "user.view"
     USER_MANAGE = "user.manage"  # import users, assign roles
     AUDIT_VIEW = "audit.view"
+    PERIOD_VIEW = "period.view"
+    PERIOD_MANAGE = "period.manage"  # create, open, close periods; set stage windows
+    DEADLINE_EXTEND = "period.extend"  # grant a unit a later deadline
+    INSTRUMENT_VIEW = "instrument.view"
+    INSTRUMENT_MANAGE = "instrument.manage"  # build, import, correct and clone instruments
 
 
 ALL_ROLES = frozenset(Role)
 # Actions on the whole organisation (imports, reference data): only a nationwide grant allows them.
-NATIONWIDE_ACTIONS = frozenset({Action.UNIT_MANAGE, Action.USER_MANAGE})
+NATIONWIDE_ACTIONS = frozenset(
+    {Action.UNIT_MANAGE, Action.USER_MANAGE, Action.PERIOD_MANAGE, Action.DEADLINE_EXTEND, Action.INSTRUMENT_MANAGE}
+)
 ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.UNIT_VIEW: ALL_ROLES,
     Action.UNIT_MANAGE: frozenset({Role.ADMIN}),
     Action.USER_VIEW: frozenset({Role.ADMIN, Role.DITJEN, Role.KANWIL}),
     Action.USER_MANAGE: frozenset({Role.ADMIN}),
     Action.AUDIT_VIEW: frozenset({Role.ADMIN, Role.DITJEN}),
+    Action.PERIOD_VIEW: ALL_ROLES,
+    Action.PERIOD_MANAGE: frozenset({Role.ADMIN}),
+    Action.DEADLINE_EXTEND: frozenset({Role.ADMIN, Role.DITJEN}),
+    Action.INSTRUMENT_VIEW: ALL_ROLES,
+    Action.INSTRUMENT_MANAGE: frozenset({Role.ADMIN, Role.DITJEN}),
 }
 
 

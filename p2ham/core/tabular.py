@@ -6,6 +6,7 @@ import csv
 import io
 import zipfile
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
@@ -70,27 +71,30 @@ def _read_csv(data: bytes, aliases: dict[str, str]) -> tuple[list[str], list[Tab
     return header, rows
 
 
-def _read_xlsx(data: bytes, aliases: dict[str, str]) -> tuple[list[str], list[TableRow]]:
+def _open_workbook(data: bytes) -> Any:
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=False, data_only=False)
+        return load_workbook(io.BytesIO(data), read_only=False, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
         raise TableFileError(_("The file is not a valid Excel (.xlsx) workbook.")) from None
-    sheet = workbook.worksheets[0]
+
+
+def _read_sheet(sheet: Any, aliases: dict[str, str]) -> tuple[list[str], list[TableRow]]:
+    """Header and non-empty rows of one sheet; merged cells and formulas are refused."""
     if sheet.merged_cells.ranges:
         merged = ", ".join(str(r) for r in list(sheet.merged_cells.ranges)[:5])
         raise TableFileError(
-            _("The sheet has merged cells (%(cells)s). Unmerge them so every row has its own values.")
-            % {"cells": merged}
+            _("The sheet “%(sheet)s” has merged cells (%(cells)s). Unmerge them so every row has its own values.")
+            % {"sheet": sheet.title, "cells": merged}
         )
     formulas = [cell.coordinate for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
     if formulas:
         raise TableFileError(
-            _("The sheet contains formulas (%(cells)s). Replace them with plain values and upload again.")
-            % {"cells": ", ".join(formulas[:5]) + ("…" if len(formulas) > 5 else "")}
+            _("The sheet “%(sheet)s” contains formulas (%(cells)s). Replace them with plain values and upload again.")
+            % {"sheet": sheet.title, "cells": ", ".join(formulas[:5]) + ("…" if len(formulas) > 5 else "")}
         )
     all_rows = list(sheet.iter_rows(values_only=True))
     if not all_rows:
-        raise TableFileError(_("The file is empty."))
+        return [], []
     header = [_normalise_header(h, aliases) for h in all_rows[0]]
     rows = []
     for index, raw in enumerate(all_rows[1:], start=2):
@@ -101,6 +105,28 @@ def _read_xlsx(data: bytes, aliases: dict[str, str]) -> tuple[list[str], list[Ta
         numeric = frozenset(header[i] for i, v in enumerate(raw) if i < len(header) and isinstance(v, (int, float)))
         rows.append(TableRow(index, values, numeric))
     return header, rows
+
+
+def _read_xlsx(data: bytes, aliases: dict[str, str]) -> tuple[list[str], list[TableRow]]:
+    header, rows = _read_sheet(_open_workbook(data).worksheets[0], aliases)
+    if not header:
+        raise TableFileError(_("The file is empty."))
+    return header, rows
+
+
+def read_workbook(data: bytes, sheets: dict[str, dict[str, str]]) -> dict[str, tuple[list[str], list[TableRow]]]:
+    """Read the named sheets (name -> header aliases) of an .xlsx file; a missing sheet is an error."""
+    if not data.startswith(b"PK\x03\x04"):
+        raise TableFileError(_("The file is not a valid Excel (.xlsx) workbook."))
+    workbook = _open_workbook(data)
+    by_name = {sheet.title.strip().lower(): sheet for sheet in workbook.worksheets}
+    missing = [name for name in sheets if name not in by_name]
+    if missing:
+        raise TableFileError(
+            _("The workbook lacks the sheet(s): %(names)s. Start from an exported instrument.")
+            % {"names": ", ".join(missing)}
+        )
+    return {name: _read_sheet(by_name[name], aliases) for name, aliases in sheets.items()}
 
 
 def _cell_text(value: object) -> str:

@@ -12,6 +12,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -20,6 +21,7 @@ from p2ham.audit.selectors import audit_entry_list
 from p2ham.core import policy
 from p2ham.core.policy import Action
 from p2ham.organizations import selectors as org_selectors
+from p2ham.periods.selectors import current_period, period_timeline
 
 NATIONAL_HOME_ROLES = {Role.ADMIN, Role.DITJEN, Role.PIMPINAN, Role.VERIFIKATOR, Role.PENILAI}
 
@@ -29,13 +31,23 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     role = policy.primary_role(user)
     by_type = org_selectors.unit_counts_by_type(user=user)
+    own_units = org_selectors.units_of_user(user=user)
     context: dict[str, object] = {
         "role": role,
         "active_nav": "home",
         "by_type": by_type,
         "unit_total": sum(int(r["total"]) for r in by_type),
-        "own_units": org_selectors.units_of_user(user=user),
+        "own_units": own_units,
     }
+    period = current_period()
+    if period is not None:
+        # The timeline is shown for the user's own unit (its zone and extensions), else in the user's zone.
+        unit = own_units[0] if own_units else None
+        context["period"] = period
+        context["timeline_unit"] = unit
+        context["timeline"] = period_timeline(
+            period=period, tz=unit.province.tzinfo if unit else timezone.get_current_timezone(), unit=unit
+        )
     if role in NATIONAL_HOME_ROLES:
         context["tile_map"] = org_selectors.province_tile_map(
             counts=org_selectors.unit_counts_by_province(user=user),

@@ -61,3 +61,11 @@ def query_with(context: dict[str, Any], **changes: Any) -> str:
     if "page" not in changes:
         params.pop("page", None)
     return "?" + urlencode(sorted(params.lists()), doseq=True)
+
+
+@register.simple_tag
+def stage_label(stage: str) -> str:
+    """The translated name of a stage code."""
+    from p2ham.periods.models import Stage
+
+    return str(Stage(stage).label)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -9,9 +10,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 from p2ham.accounts.models import User
 from p2ham.audit.services import audit_log
+from p2ham.instruments.defaults import load_default_instruments
 from p2ham.organizations.demo import (
     DEMO_INSTITUTIONS,
     demo_accounts,
@@ -27,6 +30,9 @@ from p2ham.organizations.imports import (
     users_plan_rows,
 )
 from p2ham.organizations.models import Institution, Province, Unit
+from p2ham.periods.deadlines import REFERENCE_TZ
+from p2ham.periods.models import Period, Stage
+from p2ham.periods.services import period_create, period_transition, stage_window_set
 
 
 class Command(BaseCommand):
@@ -61,6 +67,7 @@ class Command(BaseCommand):
             _raise_on_errors(user_plan)
             # The importer sets a password only on the accounts it creates; existing ones are never touched.
             users = users_import_apply(actor=None, plan=user_plan, passwords=passwords)
+            period_note = _seed_period(timezone.localdate())
         usable = _usable_passwords(passwords, verify=pre_existing)
         accounts = demo_accounts(usable)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -77,8 +84,40 @@ class Command(BaseCommand):
                 f"Institutions: {institutions['created']} created, {institutions['updated']} updated.\n"
                 f"Units: {units['created']} created, {units['updated']} updated, {units['unchanged']} unchanged.\n"
                 f"Users: {users['created']} created, {users['updated']} updated, {users['roles_added']} roles "
-                f"added.\nDemo accounts written to {path}."
+                f"added.\n{period_note}\nDemo accounts written to {path}."
             )
+
+
+# Demo stage windows, in days from today: the demo year is in full swing whenever it is seeded.
+DEMO_WINDOWS = {
+    Stage.PENCANANGAN: (-45, 15),
+    Stage.PEMBANGUNAN: (-15, 60),
+    Stage.EVALUASI: (-10, 20),
+    Stage.PENILAIAN_MANDIRI: (-5, 70),
+    Stage.REVIU_KANWIL: (71, 80),
+    Stage.VERIFIKASI: (71, 100),
+    Stage.PENILAIAN_PANEL: (101, 120),
+    Stage.PENETAPAN: (121, 130),
+    Stage.PEMBINAAN: (131, 400),
+}
+
+
+def _seed_period(today: dt.date) -> str:
+    """The current demo year as an open period with the default instruments (left alone if it exists)."""
+    period = Period.objects.filter(year=today.year).first()
+    if period is not None and period.status != Period.Status.DRAFT:
+        return f"Period {period.year} exists ({period.status}); left as it is."
+    if period is None:
+        period = period_create(actor=None, year=today.year, regulation_label="Permenkumham 25/2023")
+        for stage, (start, end) in DEMO_WINDOWS.items():
+            opens = dt.datetime.combine(today + dt.timedelta(days=start), dt.time(0, 0), tzinfo=REFERENCE_TZ)
+            closes = dt.datetime.combine(today + dt.timedelta(days=end), dt.time(23, 59), tzinfo=REFERENCE_TZ)
+            stage_window_set(actor=None, period=period, stage=stage, opens_at=opens, closes_at=closes)
+    added = load_default_instruments(actor=None, period=period)
+    if Period.objects.filter(status=Period.Status.OPEN).exists():
+        return f"Period {period.year}: {len(added)} instruments added; another period is open, it stays a draft."
+    period_transition(actor=None, period=period, to=Period.Status.OPEN)
+    return f"Period {period.year} is open with {period.instruments.count()} instruments."
 
 
 def _known_passwords(path: Path) -> dict[str, str]:
