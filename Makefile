@@ -46,6 +46,7 @@ typecheck: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/scoring.py
 
 # Translators: refresh the catalogue, edit locale/id/LC_MESSAGES/django.po, then compile (needs gettext).
 messages: setup

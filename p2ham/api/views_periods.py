@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from django.shortcuts import get_object_or_404
@@ -66,8 +67,10 @@ def _instrument_summary(instrument: Instrument) -> dict[str, Any]:
 
 
 def _etag(instrument: Instrument) -> str:
-    stamp = f"{instrument.pk}:{instrument.version}:{instrument.updated_at.isoformat()}"
-    return '"' + hashlib.sha256(stamp.encode()).hexdigest()[:20] + '"'
+    """A fingerprint of the instrument's content: any edit, through the screens or the API, changes it."""
+    tree = instrument_selectors.instrument_tree(instrument)
+    stamp = json.dumps({"pk": instrument.pk, "tree": tree}, sort_keys=True, ensure_ascii=False)
+    return '"' + hashlib.sha256(stamp.encode()).hexdigest()[:32] + '"'
 
 
 class PeriodList(GenericAPIView):  # type: ignore[type-arg]
@@ -100,11 +103,12 @@ class PeriodDetail(APIView):
 class PeriodTransition(APIView):
     """``POST /periods/{year}/{open|close|archive|reopen}``: the status pipeline (409 for an illegal move)."""
 
-    TARGETS = {
-        "open": Period.Status.OPEN,
-        "reopen": Period.Status.OPEN,
-        "close": Period.Status.CLOSED,
-        "archive": Period.Status.ARCHIVED,
+    # move name -> (the status it starts from, the status it reaches)
+    MOVES = {
+        "open": (Period.Status.DRAFT, Period.Status.OPEN),
+        "reopen": (Period.Status.CLOSED, Period.Status.OPEN),
+        "close": (Period.Status.OPEN, Period.Status.CLOSED),
+        "archive": (Period.Status.CLOSED, Period.Status.ARCHIVED),
     }
 
     @extend_schema(
@@ -114,11 +118,11 @@ class PeriodTransition(APIView):
     )
     def post(self, request: Request, year: int, move: str) -> Response:
         _require(request, Action.PERIOD_MANAGE)
-        target = self.TARGETS.get(move)
-        if target is None:
+        if move not in self.MOVES:
             raise exceptions.NotFound()
+        start, target = self.MOVES[move]
         period = period_services.period_transition(
-            actor=request.user, period=get_object_or_404(Period, year=year), to=target
+            actor=request.user, period=get_object_or_404(Period, year=year), to=target, expected_from=start
         )
         return Response(_period_data(period, detail=True))
 
@@ -147,12 +151,15 @@ class InstrumentForUnitType(APIView):
         return response
 
 
-class InstrumentList(APIView):
+class InstrumentList(GenericAPIView):  # type: ignore[type-arg]
+    serializer_class = s.InstrumentSummarySerializer
+
     @extend_schema(responses={200: s.InstrumentSummarySerializer(many=True), 401: ERROR_BODY, 404: ERROR_BODY})
     def get(self, request: Request, year: int) -> Response:
         _require(request, Action.INSTRUMENT_VIEW)
         period = get_object_or_404(Period, year=year)
-        return Response([_instrument_summary(i) for i in instrument_selectors.period_instruments(period=period)])
+        page = self.paginate_queryset(instrument_selectors.period_instruments(period=period))
+        return self.get_paginated_response([_instrument_summary(i) for i in page or []])
 
     @extend_schema(
         request=s.InstrumentTreeSerializer,

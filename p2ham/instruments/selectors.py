@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from p2ham.instruments.models import AnswerScale, Criterion, Indicator, Instrument
+from p2ham.instruments.scoring import CriterionSpec, IndicatorSpec, PredicateRule, Scorer
 from p2ham.periods.models import Period
 
 
@@ -86,3 +87,22 @@ def period_instruments(*, period: Period) -> QuerySet[Instrument]:
 def instrument_for_unit_type(*, period: Period, unit_type_code: str) -> Instrument | None:
     """The instrument in force for a unit type in a period."""
     return period.instruments.filter(current=True, unit_types__code=unit_type_code).first()
+
+
+def instrument_scorer(instrument: Instrument) -> Scorer:
+    """The scoring engine prepared for an instrument loaded by ``instrument_with_tree``."""
+    criteria = [
+        CriterionSpec(
+            code=c.code,
+            name=c.name,
+            weight=c.weight,
+            indicators=tuple(
+                IndicatorSpec(code=i.code, weight=i.weight, mandatory=i.mandatory) for i in c.indicators.all()
+            ),
+        )
+        for c in instrument.criteria.all()
+    ]
+    rule = PredicateRule(
+        threshold=instrument.predicate_threshold, bonus_cap=instrument.bonus_cap, penalty_cap=instrument.penalty_cap
+    )
+    return Scorer(criteria, rule)

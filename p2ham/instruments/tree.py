@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -33,11 +33,14 @@ class TreeResult:
 
 
 def _decimal(value: Any) -> Decimal | None:
+    """A number with at most two decimals (what the database keeps); anything else is None."""
     try:
         number = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
         return None
-    return number if number.is_finite() else None
+    if not number.is_finite() or number != number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP):
+        return None
+    return number
 
 
 def _bool(value: Any) -> bool | None:
@@ -84,7 +87,7 @@ def validate_tree(tree: Any, *, unit_type_codes: set[str], where: dict[str, str]
     for key, default in (("predicate_threshold", "80"), ("bonus_cap", "10"), ("penalty_cap", "20")):
         number = _decimal(tree.get(key, default))
         if number is None or not Decimal(0) <= number <= Decimal(100):
-            err(key, _("Must be a number from 0 to 100."))
+            err(key, _("Must be a number from 0 to 100, with at most two decimals."))
         data[key] = number
 
     scales: list[dict[str, Any]] = []
@@ -119,7 +122,7 @@ def validate_tree(tree: Any, *, unit_type_codes: set[str], where: dict[str, str]
             labels.add(label.lower())
             score = _decimal(option.get("score"))
             if score is None or not Decimal(0) <= score <= Decimal(100):
-                err(f"{o_path}.score", _("An option score must be a number from 0 to 100."))
+                err(f"{o_path}.score", _("An option score must be a number from 0 to 100, with at most two decimals."))
             options.append({"label": label, "score": score})
         scales.append({"code": s_code, "name": str(raw.get("name", "")).strip()[:120] or s_code, "options": options})
     data["scales"] = scales
@@ -145,7 +148,10 @@ def validate_tree(tree: Any, *, unit_type_codes: set[str], where: dict[str, str]
             err(f"{path}.name", _("A criterion needs a name of at most 200 characters."))
         weight = _decimal(raw.get("weight"))
         if weight is None or weight <= 0 or weight >= Decimal("100000"):
-            err(f"{path}.weight", _("A weight must be a number greater than 0."))
+            err(
+                f"{path}.weight",
+                _("A weight must be a number greater than 0 and below 100000, with at most two decimals."),
+            )
         indicators = []
         raw_indicators = raw.get("indicators")
         if not isinstance(raw_indicators, list) or not raw_indicators:
@@ -175,7 +181,9 @@ def _indicator(item: Any, path: str, err: Any, scale_codes: set[str], seen: set[
         err(f"{path}.scale", _("Unknown answer scale “%(code)s”.") % {"code": scale})
     weight = _decimal(item.get("weight", "1"))
     if weight is None or weight <= 0 or weight >= Decimal("100000"):
-        err(f"{path}.weight", _("A weight must be a number greater than 0."))
+        err(
+            f"{path}.weight", _("A weight must be a number greater than 0 and below 100000, with at most two decimals.")
+        )
     mandatory = _bool(item.get("mandatory", False))
     if mandatory is None:
         err(f"{path}.mandatory", _("Use yes or no."))

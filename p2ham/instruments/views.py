@@ -24,6 +24,7 @@ from p2ham.instruments import forms, selectors, services
 from p2ham.instruments.defaults import load_default_instruments
 from p2ham.instruments.excel import tree_to_xlsx, xlsx_to_tree
 from p2ham.instruments.models import AnswerScale, Criterion, Indicator, Instrument
+from p2ham.instruments.scoring import NOT_APPLICABLE
 from p2ham.instruments.tree import TreeError
 from p2ham.organizations.forms import ImportFileForm
 from p2ham.periods.models import Period
@@ -87,13 +88,32 @@ def instrument_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def instrument_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The instrument as a unit sees it; choosing answers and "Calculate" shows the score and why."""
     _require(request, Action.INSTRUMENT_VIEW)
     instrument = selectors.instrument_with_tree(pk=_instrument(pk).pk)
+    chosen: dict[int, int] = {}
+    breakdown = None
+    if "hitung" in request.GET:
+        # option id -> (its scale, its score): an answer must be an option of the indicator's own scale.
+        options = {o.pk: (scale.pk, o.score) for scale in instrument.scales.all() for o in scale.options.all()}
+        answers: dict[str, Any] = {}
+        for criterion in instrument.criteria.all():
+            for indicator in criterion.indicators.all():
+                value = request.GET.get(f"a{indicator.pk}", "")
+                if value == "na":
+                    answers[indicator.code] = NOT_APPLICABLE
+                    chosen[indicator.pk] = 0
+                elif value.isdigit() and options.get(int(value), (None,))[0] == indicator.scale_id:
+                    answers[indicator.code] = options[int(value)][1]
+                    chosen[indicator.pk] = int(value)
+        breakdown = selectors.instrument_scorer(instrument).score(answers)
     return render(
         request,
         "instruments/preview.html",
         {
             "instrument": instrument,
+            "chosen": chosen,
+            "breakdown": breakdown,
             "active_nav": "periods",
             "breadcrumbs": _crumbs(instrument, (_("Preview"), "")),
         },

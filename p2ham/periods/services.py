@@ -97,10 +97,15 @@ def stage_window_set(
 
 
 @transaction.atomic
-def period_transition(*, actor: Any, period: Period, to: str) -> Period:
-    """Move a period along its status pipeline; opening freezes its instruments. Audited."""
+def period_transition(*, actor: Any, period: Period, to: str, expected_from: str | None = None) -> Period:
+    """Move a period along its status pipeline; opening freezes its instruments. Audited.
+
+    ``expected_from`` pins the move a caller meant ("reopen" is closed → open, never draft → open).
+    """
     period = Period.objects.select_for_update().get(pk=period.pk)
     action = PERIOD_TRANSITIONS.get((period.status, to))
+    if expected_from is not None and period.status != expected_from:
+        action = None
     if action is None:
         raise TransitionError(
             _("A period cannot go from “%(current)s” to “%(target)s”.")

@@ -69,3 +69,9 @@ def stage_label(stage: str) -> str:
     from p2ham.periods.models import Stage
 
     return str(Stage(stage).label)
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """``mapping[key]`` in a template (None when absent)."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

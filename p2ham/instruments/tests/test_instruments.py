@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from openpyxl import load_workbook
 
 from p2ham.audit.models import AuditEntry
@@ -226,10 +227,14 @@ def test_excel_errors_name_sheet_row_and_column(period):
     workbook["indikator"]["G3"] = "0"  # weight of the second indicator
     buffer = io.BytesIO()
     workbook.save(buffer)
-    tree, places, errors = xlsx_to_tree(buffer.getvalue())
-    assert errors == []
-    result = services.check_tree(tree, where=places)
+    with translation.override("en"):
+        tree, places, errors = xlsx_to_tree(buffer.getvalue())
+        assert errors == []
+        result = services.check_tree(tree, where=places)
     assert [e.where for e in result.errors] == ["sheet indikator, row 3, column weight"]
+    with translation.override("id"):
+        tree, places, errors = xlsx_to_tree(buffer.getvalue())
+    assert places["criteria[0].indicators[1].weight"] != "sheet indikator, row 3, column weight"  # translated
 
 
 def test_excel_with_a_formula_or_a_missing_sheet_is_refused(period):

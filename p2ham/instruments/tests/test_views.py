@@ -229,6 +229,7 @@ def test_excel_import_dry_run_then_confirm(client, admin_user, instrument):
 
 def test_excel_import_with_errors_lists_them_and_changes_nothing(client, admin_user, instrument):
     client.force_login(admin_user)
+    client.cookies["p2ham_language"] = "en"
 
     def break_it(workbook):
         workbook["kriteria"]["C2"] = "-3"
@@ -242,3 +243,31 @@ def test_excel_import_with_errors_lists_them_and_changes_nothing(client, admin_u
     assert "sheet skala, row 2, column option_score" in places
     assert "token" not in response.context
     assert str(instrument.criteria.get(code="K1").weight) != "-3.00"
+
+
+def test_preview_calculates_the_score_and_explains_it(client, operator, instrument):
+    client.force_login(operator)
+    params = {"hitung": "1"}
+    for indicator in instrument.indicators.select_related("scale"):
+        best = indicator.scale.options.order_by("-score").first()
+        params[f"a{indicator.pk}"] = str(best.pk)
+    response = client.get(reverse("instruments:preview", args=[instrument.pk]), params)
+    assert response.context["breakdown"].total == 100
+    assert response.context["breakdown"].decided_by == "granted"
+    mandatory = instrument.indicators.filter(mandatory=True).select_related("scale").first()
+    params[f"a{mandatory.pk}"] = str(mandatory.scale.options.order_by("score").first().pk)
+    response = client.get(reverse("instruments:preview", args=[instrument.pk]), params)
+    assert response.context["breakdown"].decided_by == "mandatory_failed"
+    assert mandatory.code in response.context["breakdown"].failed_mandatory
+    assert mandatory.code in response.content.decode()
+
+
+def test_preview_ignores_options_of_another_indicator(client, operator, instrument):
+    client.force_login(operator)
+    first, second = list(instrument.indicators.select_related("scale")[:2])
+    foreign = second.scale.options.first()
+    params = {"hitung": "1", f"a{first.pk}": str(foreign.pk + 100000), f"a{second.pk}": "na"}
+    response = client.get(reverse("instruments:preview", args=[instrument.pk]), params)
+    results = {i.code: i for c in response.context["breakdown"].criteria for i in c.indicators}
+    assert results[first.code].status == "unanswered"
+    assert results[second.code].status == "not_applicable"
