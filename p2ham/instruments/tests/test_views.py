@@ -271,3 +271,10 @@ def test_preview_ignores_options_of_another_indicator(client, operator, instrume
     results = {i.code: i for c in response.context["breakdown"].criteria for i in c.indicators}
     assert results[first.code].status == "unanswered"
     assert results[second.code].status == "not_applicable"
+
+
+def test_an_account_without_role_sees_no_instrument(client, outsider, instrument):
+    client.force_login(outsider)
+    assert client.get(reverse("instruments:detail", args=[instrument.pk])).status_code == 403
+    assert client.get(reverse("instruments:preview", args=[instrument.pk])).status_code == 403
+    assert client.get(reverse("instruments:export", args=[instrument.pk])).status_code == 403
