@@ -99,6 +99,8 @@ class StageWindowSerializer(serializers.Serializer):
     stage_name = serializers.CharField()
     opens_at = serializers.DateTimeField(help_text="Wall-clock time (WIB); each unit reaches it in its own zone.")
     closes_at = serializers.DateTimeField(help_text="Wall-clock time (WIB); each unit reaches it in its own zone.")
+    opens_local = serializers.CharField(help_text="Wall-clock time without offset, applied in each unit's own zone.")
+    closes_local = serializers.CharField(help_text="Wall-clock time without offset, applied in each unit's own zone.")
 
 
 class PeriodSerializer(serializers.Serializer):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from django.shortcuts import get_object_or_404
@@ -25,6 +23,7 @@ from p2ham.instruments import services as instrument_services
 from p2ham.instruments.models import Instrument
 from p2ham.organizations.models import UnitType
 from p2ham.periods import services as period_services
+from p2ham.periods.deadlines import local_wall_clock
 from p2ham.periods.models import Period, Stage
 
 
@@ -48,6 +47,9 @@ def _period_data(period: Period, *, detail: bool = False) -> dict[str, Any]:
                 "stage_name": str(Stage(w.stage).label),
                 "opens_at": w.opens_at,
                 "closes_at": w.closes_at,
+                # The wall-clock times every unit applies in its own zone (no offset on purpose).
+                "opens_local": local_wall_clock(w.opens_at),
+                "closes_local": local_wall_clock(w.closes_at),
             }
             for w in period.windows.order_by("order")
         ]
@@ -67,10 +69,7 @@ def _instrument_summary(instrument: Instrument) -> dict[str, Any]:
 
 
 def _etag(instrument: Instrument) -> str:
-    """A fingerprint of the instrument's content: any edit, through the screens or the API, changes it."""
-    tree = instrument_selectors.instrument_tree(instrument)
-    stamp = json.dumps({"pk": instrument.pk, "tree": tree}, sort_keys=True, ensure_ascii=False)
-    return '"' + hashlib.sha256(stamp.encode()).hexdigest()[:32] + '"'
+    return f'"{instrument_selectors.instrument_fingerprint(instrument)}"'
 
 
 class PeriodList(GenericAPIView):  # type: ignore[type-arg]
@@ -230,14 +229,13 @@ class InstrumentDetail(APIView):
         if_match = request.headers.get("If-Match")
         if not if_match:
             raise _precondition_required()
-        if if_match != _etag(instrument):
-            raise Conflict(
-                _("The instrument changed since you read it. Read it again and redo your change."), code="stale"
-            )
         _raise_tree_errors(request.data)
-        instrument = instrument_services.instrument_replace(
-            actor=request.user, instrument=instrument, tree=request.data
-        )
+        try:
+            instrument = instrument_services.instrument_replace(
+                actor=request.user, instrument=instrument, tree=request.data, expected_fingerprint=if_match.strip('"')
+            )
+        except instrument_services.StaleError as exc:
+            raise Conflict(" ".join(exc.messages), code="stale") from None
         response = Response(instrument_selectors.instrument_tree(instrument))
         response["ETag"] = _etag(instrument)
         return response

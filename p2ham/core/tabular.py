@@ -71,7 +71,25 @@ def _read_csv(data: bytes, aliases: dict[str, str]) -> tuple[list[str], list[Tab
     return header, rows
 
 
+# An .xlsx is a zip: refuse archives that would unpack into far more than any real import (zip bombs).
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_ZIP_ENTRIES = 500
+MAX_ROWS = 20000
+
+
+def _check_archive(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise TableFileError(_("The file is not a valid Excel (.xlsx) workbook.")) from None
+    unpacked = sum(entry.file_size for entry in entries)
+    if len(entries) > MAX_ZIP_ENTRIES or unpacked > MAX_UNPACKED_BYTES:
+        raise TableFileError(_("The workbook is too large to import. Split it into smaller files."))
+
+
 def _open_workbook(data: bytes) -> Any:
+    _check_archive(data)
     try:
         return load_workbook(io.BytesIO(data), read_only=False, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
@@ -91,6 +109,11 @@ def _read_sheet(sheet: Any, aliases: dict[str, str]) -> tuple[list[str], list[Ta
         raise TableFileError(
             _("The sheet “%(sheet)s” contains formulas (%(cells)s). Replace them with plain values and upload again.")
             % {"sheet": sheet.title, "cells": ", ".join(formulas[:5]) + ("…" if len(formulas) > 5 else "")}
+        )
+    if sheet.max_row > MAX_ROWS:
+        raise TableFileError(
+            _("The sheet “%(sheet)s” has more than %(rows)s rows. Split it into smaller files.")
+            % {"sheet": sheet.title, "rows": MAX_ROWS}
         )
     all_rows = list(sheet.iter_rows(values_only=True))
     if not all_rows:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -21,7 +23,12 @@ def instrument_with_tree(*, pk: int) -> Instrument:
             Prefetch(
                 "criteria",
                 queryset=Criterion.objects.order_by("order", "pk").prefetch_related(
-                    Prefetch("indicators", queryset=Indicator.objects.select_related("scale").order_by("order", "pk"))
+                    Prefetch(
+                        "indicators",
+                        queryset=Indicator.objects.select_related("scale")
+                        .prefetch_related("scale__options")
+                        .order_by("order", "pk"),
+                    )
                 ),
             ),
         )
@@ -106,3 +113,9 @@ def instrument_scorer(instrument: Instrument) -> Scorer:
         threshold=instrument.predicate_threshold, bonus_cap=instrument.bonus_cap, penalty_cap=instrument.penalty_cap
     )
     return Scorer(criteria, rule)
+
+
+def instrument_fingerprint(instrument: Instrument) -> str:
+    """A fingerprint of the instrument's content (its ETag): any edit, through screens or API, changes it."""
+    stamp = json.dumps({"pk": instrument.pk, "tree": instrument_tree(instrument)}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(stamp.encode()).hexdigest()[:32]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from p2ham.audit.services import audit_log
 from p2ham.instruments.models import AnswerOption, AnswerScale, Criterion, Indicator, Instrument
-from p2ham.instruments.selectors import instrument_tree
+from p2ham.instruments.selectors import instrument_fingerprint, instrument_tree
 from p2ham.instruments.tree import TreeResult, validate_tree
 from p2ham.organizations.models import UnitType
 from p2ham.periods.models import Period
@@ -21,6 +21,10 @@ from p2ham.periods.services import TransitionError
 
 class FrozenError(TransitionError):
     """The instrument is frozen: the period is open and answers refer to it."""
+
+
+class StaleError(TransitionError):
+    """The instrument changed since the caller read it (HTTP 409, code "stale")."""
 
 
 def _unit_type_codes() -> set[str]:
@@ -32,7 +36,13 @@ def check_tree(tree: Any, *, where: dict[str, str] | None = None) -> TreeResult:
     return validate_tree(tree, unit_type_codes=_unit_type_codes(), where=where)
 
 
+def _lock_period(period_id: int) -> Period:
+    """Serialise every change that decides which instrument covers which unit type in a period."""
+    return Period.objects.select_for_update().get(pk=period_id)
+
+
 def _ensure_editable(instrument: Instrument) -> Instrument:
+    _lock_period(instrument.period_id)
     locked = Instrument.objects.select_for_update().select_related("period").get(pk=instrument.pk)
     if locked.frozen:
         raise FrozenError(_("This instrument is frozen because the period is open. Make a new version to correct it."))
@@ -130,10 +140,18 @@ def instrument_create(*, actor: Any, period: Period, tree: Any) -> Instrument:
 
 
 @transaction.atomic
-def instrument_replace(*, actor: Any, instrument: Instrument, tree: Any) -> Instrument:
-    """Replace everything in an editable instrument with a tree (spreadsheet or API import); audited."""
+def instrument_replace(
+    *, actor: Any, instrument: Instrument, tree: Any, expected_fingerprint: str | None = None
+) -> Instrument:
+    """Replace everything in an editable instrument with a tree (spreadsheet or API import); audited.
+
+    ``expected_fingerprint`` is checked after the lock is taken, so of two writers based on the same
+    version only the first succeeds.
+    """
     data = _valid_data(tree)
     instrument = _ensure_editable(instrument)
+    if expected_fingerprint is not None and expected_fingerprint != instrument_fingerprint(instrument):
+        raise StaleError(_("The instrument changed since you read it. Read it again and redo your change."))
     if data["code"] != instrument.code:
         raise ValidationError(
             {"code": _("The file is for instrument “%(code)s”, not this one.") % {"code": data["code"]}}
@@ -165,6 +183,9 @@ def instrument_new_version(*, actor: Any, instrument: Instrument, change_note: s
     """Start a correction of a frozen instrument: an editable copy numbered one higher, not yet in force."""
     if not change_note.strip():
         raise ValidationError({"change_note": _("Say why the instrument needs a correction.")})
+    period = _lock_period(instrument.period_id)
+    if period.status != Period.Status.OPEN:
+        raise TransitionError(_("Corrections are made only while the period is open."))
     source = Instrument.objects.select_for_update().get(pk=instrument.pk)
     if not source.frozen or not source.current:
         raise TransitionError(_("Only the frozen instrument in force can be corrected by a new version."))
@@ -194,10 +215,18 @@ def instrument_new_version(*, actor: Any, instrument: Instrument, change_note: s
 @transaction.atomic
 def instrument_publish_version(*, actor: Any, draft: Instrument) -> Instrument:
     """Put a corrected version in force (frozen); answers follow their indicators by code."""
+    period = _lock_period(draft.period_id)
+    if period.status != Period.Status.OPEN:
+        raise TransitionError(_("Corrections are made only while the period is open."))
     draft = Instrument.objects.select_for_update().get(pk=draft.pk)
-    if draft.current or draft.previous_id is None:
+    if draft.current or draft.frozen or draft.previous_id is None:
         raise TransitionError(_("This instrument is not a pending correction."))
     previous = Instrument.objects.select_for_update().get(pk=draft.previous_id)
+    if not previous.current:
+        raise TransitionError(_("The version this correction starts from is no longer in force."))
+    # What comes into force must be complete and must not take a unit type another instrument covers.
+    data = _valid_data(instrument_tree(draft))
+    _check_unit_types_free(period, data["unit_types"], instrument_code=draft.code)
     removed = sorted(
         set(previous.indicators.values_list("code", flat=True)) - set(draft.indicators.values_list("code", flat=True))
     )

@@ -103,7 +103,7 @@ def instrument_preview(request: HttpRequest, pk: int) -> HttpResponse:
                 if value == "na":
                     answers[indicator.code] = NOT_APPLICABLE
                     chosen[indicator.pk] = 0
-                elif value.isdigit() and options.get(int(value), (None,))[0] == indicator.scale_id:
+                elif value.isascii() and value.isdigit() and options.get(int(value), (None,))[0] == indicator.scale_id:
                     answers[indicator.code] = options[int(value)][1]
                     chosen[indicator.pk] = int(value)
         breakdown = selectors.instrument_scorer(instrument).score(answers)
@@ -314,6 +314,21 @@ def item_action(request: HttpRequest, pk: int, kind: str, item_pk: int, action: 
         anchor = ""
     if request.htmx:  # type: ignore[attr-defined]
         instrument = selectors.instrument_with_tree(pk=instrument.pk)
+        position = (
+            [c.pk for c in instrument.criteria.all()]
+            if model is Criterion
+            else [
+                i.pk
+                for c in instrument.criteria.all()
+                for i in c.indicators.all()
+                if c.pk == getattr(item, "criterion_id", None)
+            ]
+        )
+        announce = (
+            _("%(code)s is now at position %(n)s.") % {"code": item.code, "n": position.index(item.pk) + 1}
+            if item.pk in position
+            else _("%(code)s deleted.") % {"code": item.code}
+        )
         return render(
             request,
             "instruments/partials/_editor.html",
@@ -321,6 +336,7 @@ def item_action(request: HttpRequest, pk: int, kind: str, item_pk: int, action: 
                 "instrument": instrument,
                 "can_edit": _editable(instrument),
                 "focus": f"{kind}-{item_pk}-{action}",
+                "announce": announce,
             },
         )
     return redirect(reverse("instruments:detail", args=[instrument.pk]) + anchor)

@@ -20,6 +20,11 @@ def local_instant(reference: dt.datetime, tz: ZoneInfo) -> dt.datetime:
     return wall.replace(tzinfo=tz)
 
 
+def local_wall_clock(reference: dt.datetime) -> str:
+    """The wall-clock time of a window as ``YYYY-MM-DDTHH:MM``, without an offset: every unit reads it locally."""
+    return reference.astimezone(REFERENCE_TZ).strftime("%Y-%m-%dT%H:%M")
+
+
 @dataclass(frozen=True)
 class WindowState:
     stage: str

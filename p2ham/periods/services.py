@@ -142,9 +142,20 @@ def _check_ready_to_open(period: Period) -> None:
         raise TransitionError(_("Set the window of every stage before opening the period."))
     if not period.instruments.filter(current=True).exists():
         raise TransitionError(_("Add at least one instrument before opening the period."))
-    empty = period.instruments.filter(current=True, indicators__isnull=True).values_list("name", flat=True)
-    if empty:
-        raise TransitionError(_("These instruments have no indicators yet: %(names)s.") % {"names": ", ".join(empty)})
+    from p2ham.instruments.selectors import instrument_tree
+    from p2ham.instruments.services import check_tree
+
+    incomplete = [
+        instrument.name
+        for instrument in period.instruments.filter(current=True)
+        if not check_tree(instrument_tree(instrument)).valid
+    ]
+    if incomplete:
+        # A frozen instrument must be correctable later, so it has to be complete now.
+        raise TransitionError(
+            _("These instruments are incomplete (e.g. a criterion without indicators): %(names)s.")
+            % {"names": ", ".join(incomplete)}
+        )
 
 
 @transaction.atomic
@@ -152,6 +163,7 @@ def deadline_extension_grant(
     *, actor: Any, period: Period, unit: Any, stage: Stage, closes_at: dt.datetime, reason: str
 ) -> DeadlineExtension:
     """Give one unit a later deadline for a stage (Ditjen HAM), audited, and tell the unit's people."""
+    period = Period.objects.select_for_update().get(pk=period.pk)
     if period.status != Period.Status.OPEN:
         raise TransitionError(_("Deadlines can be extended only while the period is open."))
     if not reason.strip():

@@ -211,7 +211,10 @@ def extension_grant(request: HttpRequest, year: int) -> HttpResponse:
     form = DeadlineExtensionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         unit = (
-            policy.scope_units(request.user).filter(code=form.cleaned_data["unit"]).select_related("province").first()
+            policy.scope_units(request.user, Action.DEADLINE_EXTEND)
+            .filter(code=form.cleaned_data["unit"], active=True)
+            .select_related("province")
+            .first()
         )
         if unit is None:
             form.add_error("unit", _("Unknown unit code."))

@@ -175,13 +175,14 @@ def test_period_detail_has_the_nine_stage_windows_in_order(client_for, operator,
     assert body["year"] == YEAR and body["status"] == "draft"
     assert [w["stage"] for w in body["windows"]] == STAGES
     for window in body["windows"]:
-        assert set(window) == {"stage", "stage_name", "opens_at", "closes_at"}
+        assert set(window) == {"stage", "stage_name", "opens_at", "closes_at", "opens_local", "closes_local"}
         assert window["stage_name"] == str(Stage(window["stage"]).label)
         assert parse_datetime(window["closes_at"]) > parse_datetime(window["opens_at"])
 
 
 def test_period_detail_self_assessment_closes_30_september_2359_jakarta(client_for, operator, period):
     windows = {w["stage"]: w for w in client_for(operator).get(period_url()).json()["windows"]}
+    assert windows[Stage.PENILAIAN_MANDIRI]["closes_local"] == f"{YEAR}-09-30T23:59"  # read locally in every zone
 
     window = windows[Stage.PENILAIAN_MANDIRI]
     assert window["stage_name"] == "Self-assessment"

@@ -269,3 +269,101 @@ def test_new_unit_type_needs_no_code_change(period):
     tree.update(code="samsat", unit_types=["samsat"])
     instrument = services.instrument_create(actor=None, period=period, tree=tree)
     assert instrument_for_unit_type(period=period, unit_type_code="samsat") == instrument
+
+
+# ---------------------------------------------------------------- review findings
+
+
+def open_period_with_defaults(period, admin):
+    load_default_instruments(actor=admin, period=period)
+    return period_transition(actor=admin, period=period, to=Period.Status.OPEN)
+
+
+def test_corrections_need_an_open_period(period, admin_user):
+    open_period_with_defaults(period, admin_user)
+    v1 = instrument_for_unit_type(period=period, unit_type_code="lapas")
+    draft = services.instrument_new_version(actor=admin_user, instrument=v1, change_note="Perbaikan")
+    period_transition(actor=admin_user, period=period, to=Period.Status.CLOSED)
+    with pytest.raises(services.TransitionError):
+        services.instrument_publish_version(actor=admin_user, draft=draft)
+    with pytest.raises(services.TransitionError):
+        services.instrument_new_version(actor=admin_user, instrument=v1, change_note="Lagi")
+    v1.refresh_from_db()
+    assert v1.current
+
+
+def test_a_replaced_version_cannot_be_published_again(period, admin_user):
+    open_period_with_defaults(period, admin_user)
+    v1 = instrument_for_unit_type(period=period, unit_type_code="lapas")
+    v2 = services.instrument_new_version(actor=admin_user, instrument=v1, change_note="a")
+    services.instrument_publish_version(actor=admin_user, draft=v2)
+    v3 = services.instrument_new_version(actor=admin_user, instrument=v2, change_note="b")
+    services.instrument_publish_version(actor=admin_user, draft=v3)
+    with pytest.raises(services.TransitionError):
+        services.instrument_publish_version(actor=admin_user, draft=v2)
+    assert instrument_for_unit_type(period=period, unit_type_code="lapas") == v3
+
+
+def test_an_incomplete_correction_cannot_come_into_force(period, admin_user):
+    open_period_with_defaults(period, admin_user)
+    v1 = instrument_for_unit_type(period=period, unit_type_code="lapas")
+    draft = services.instrument_new_version(actor=admin_user, instrument=v1, change_note="Kosongkan K1")
+    criterion = draft.criteria.first()
+    for indicator in list(criterion.indicators.all()):
+        services.item_delete(actor=admin_user, item=indicator)
+    with pytest.raises(ValidationError):
+        services.instrument_publish_version(actor=admin_user, draft=draft)
+    assert instrument_for_unit_type(period=period, unit_type_code="lapas") == v1
+
+
+def test_a_correction_cannot_take_a_unit_type_of_another_instrument(period, admin_user):
+    open_period_with_defaults(period, admin_user)
+    v1 = instrument_for_unit_type(period=period, unit_type_code="lapas")
+    draft = services.instrument_new_version(actor=admin_user, instrument=v1, change_note="Tambah kanim")
+    # Simulate a drift the editor's own check would refuse: add a type covered by the immigration instrument.
+    draft.unit_types.add(UnitType.objects.get(code="kanim"))
+    with pytest.raises(ValidationError):
+        services.instrument_publish_version(actor=admin_user, draft=draft)
+    assert instrument_for_unit_type(period=period, unit_type_code="kanim").code != v1.code
+
+
+def test_a_period_with_an_empty_criterion_does_not_open(period, admin_user):
+    from decimal import Decimal
+
+    load_default_instruments(actor=admin_user, period=period)
+    lapas = instrument_for_unit_type(period=period, unit_type_code="lapas")
+    services.criterion_save(
+        actor=admin_user, instrument=lapas, criterion=None, code="K9", name="Kosong", weight=Decimal("5")
+    )
+    with pytest.raises(services.TransitionError):
+        period_transition(actor=admin_user, period=period, to=Period.Status.OPEN)
+    period.refresh_from_db()
+    assert period.status == Period.Status.DRAFT
+
+
+def test_replace_with_a_stale_fingerprint_changes_nothing(period, admin_user):
+    from p2ham.instruments.selectors import instrument_fingerprint
+
+    instrument = services.instrument_create(actor=admin_user, period=period, tree=lapas_tree())
+    seen = instrument_fingerprint(instrument)
+    first = lapas_tree()
+    first["name"] = "Perubahan pertama"
+    services.instrument_replace(actor=admin_user, instrument=instrument, tree=first, expected_fingerprint=seen)
+    second = lapas_tree()
+    second["name"] = "Perubahan kedua"
+    with pytest.raises(services.StaleError):
+        services.instrument_replace(actor=admin_user, instrument=instrument, tree=second, expected_fingerprint=seen)
+    instrument.refresh_from_db()
+    assert instrument.name == "Perubahan pertama"
+
+
+def test_a_zip_bomb_workbook_is_refused_before_it_is_unpacked(period):
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (60 * 1024 * 1024))
+    data = buffer.getvalue()
+    assert len(data) < 1024 * 1024
+    with translation.override("en"), pytest.raises(TableFileError, match="too large"):
+        xlsx_to_tree(data)

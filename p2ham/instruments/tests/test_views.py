@@ -172,6 +172,7 @@ def test_moving_by_button_and_by_htmx(client, admin_user, instrument):
     assert "<html" not in response.content.decode()
     assert instrument.criteria.order_by("order").first() == criteria[0]
     assert f'id="kriteria-{criteria[1].pk}-naik"' in response.content.decode()
+    assert 'hx-swap-oob="true"' in response.content.decode()  # the new position is announced to screen readers
 
 
 def test_frozen_instrument_cannot_be_edited_through_the_screens(client, admin_user, instrument):
@@ -262,19 +263,37 @@ def test_preview_calculates_the_score_and_explains_it(client, operator, instrume
     assert mandatory.code in response.content.decode()
 
 
-def test_preview_ignores_options_of_another_indicator(client, operator, instrument):
+def test_preview_ignores_options_of_another_scale(client, operator, instrument):
     client.force_login(operator)
-    first, second = list(instrument.indicators.select_related("scale")[:2])
-    foreign = second.scale.options.first()
-    params = {"hitung": "1", f"a{first.pk}": str(foreign.pk + 100000), f"a{second.pk}": "na"}
+    indicators = list(instrument.indicators.select_related("scale"))
+    first = indicators[0]
+    other = next(i for i in indicators if i.scale_id != first.scale_id)
+    foreign = (
+        other.scale.options.exclude(label__in=first.scale.options.values("label")).first()
+        or other.scale.options.first()
+    )
+    params = {"hitung": "1", f"a{first.pk}": str(foreign.pk), f"a{other.pk}": "na", f"a{indicators[1].pk}": "²"}
     response = client.get(reverse("instruments:preview", args=[instrument.pk]), params)
+    assert response.status_code == 200
     results = {i.code: i for c in response.context["breakdown"].criteria for i in c.indicators}
     assert results[first.code].status == "unanswered"
-    assert results[second.code].status == "not_applicable"
+    assert results[other.code].status == "not_applicable"
 
 
-def test_an_account_without_role_sees_no_instrument(client, outsider, instrument):
-    client.force_login(outsider)
-    assert client.get(reverse("instruments:detail", args=[instrument.pk])).status_code == 403
-    assert client.get(reverse("instruments:preview", args=[instrument.pk])).status_code == 403
-    assert client.get(reverse("instruments:export", args=[instrument.pk])).status_code == 403
+@pytest.mark.parametrize("actor", ["operator", "kanwil", "verifier"])
+def test_corrections_and_imports_are_refused_to_other_roles_on_post(request, client, admin_user, instrument, actor):
+    instrument = frozen(instrument, admin_user)
+    client.force_login(request.getfixturevalue(actor))
+    assert (
+        client.post(reverse("instruments:new_version", args=[instrument.pk]), {"change_note": "x"}).status_code == 403
+    )
+    assert client.post(reverse("instruments:publish", args=[instrument.pk])).status_code == 403
+    assert (
+        client.post(reverse("instruments:import", args=[instrument.pk]), {"confirm": "1", "token": "x"}).status_code
+        == 403
+    )
+    assert (
+        client.post(reverse("instruments:clone", args=[instrument.pk]), {"period": instrument.period_id}).status_code
+        == 403
+    )
+    assert instrument.period.instruments.filter(code=instrument.code).count() == 1

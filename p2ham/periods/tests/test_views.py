@@ -161,3 +161,19 @@ def test_home_timeline_shows_days_left_in_the_units_zone(client, operator, admin
     state = next(w for w in response.context["timeline"] if w.stage == "penilaian_mandiri")
     assert state.status == "open" and state.days_left == 0
     assert "WIT" in response.content.decode()
+
+
+@pytest.mark.parametrize("actor", ["kanwil", "operator", "verifier"])
+def test_extension_post_is_refused_to_other_roles(request, client, open_period, actor):
+    client.force_login(request.getfixturevalue(actor))
+    response = client.post(
+        reverse("periods:extension", args=[2027]),
+        {
+            "unit": "LAPAS-AMBON",
+            "stage": "penilaian_mandiri",
+            "closes_at": "2027-10-07T23:59",
+            "reason": "x",
+        },
+    )
+    assert response.status_code == 403
+    assert not DeadlineExtension.objects.exists()
