@@ -130,6 +130,45 @@ class InstrumentSummarySerializer(serializers.Serializer):
     unit_types = serializers.ListField(child=serializers.CharField())
 
 
+class OptionTreeSerializer(serializers.Serializer):
+    label = serializers.CharField(max_length=80)  # type: ignore[assignment]
+    score = serializers.CharField(help_text="0–100, at most two decimals, as a string")
+
+
+class ScaleTreeSerializer(serializers.Serializer):
+    code = serializers.SlugField(max_length=40)
+    name = serializers.CharField(max_length=120)
+    options = OptionTreeSerializer(many=True)
+
+
+class EvidenceRuleSerializer(serializers.Serializer):
+    required = serializers.BooleanField()  # type: ignore[assignment]
+    min_files = serializers.IntegerField(min_value=0, max_value=20)
+    kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=["pdf", "jpeg", "png", "webp", "docx", "xlsx", "mp4"])
+    )
+    max_mb = serializers.IntegerField(min_value=1, max_value=500)
+
+
+class IndicatorTreeSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=20, help_text="unique in the instrument")
+    question = serializers.CharField()
+    guidance_unit = serializers.CharField(allow_blank=True)
+    guidance_verifier = serializers.CharField(allow_blank=True)
+    scale = serializers.SlugField(help_text="code of one of the instrument's scales")
+    weight = serializers.CharField(help_text="> 0, at most two decimals, as a string")
+    mandatory = serializers.BooleanField()
+    evidence = EvidenceRuleSerializer()
+    continues = serializers.CharField(allow_blank=True, help_text="code of last year's indicator it continues")
+
+
+class CriterionTreeSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=20)
+    name = serializers.CharField(max_length=200)
+    weight = serializers.CharField(help_text="> 0, at most two decimals, as a string")
+    indicators = IndicatorTreeSerializer(many=True)
+
+
 class InstrumentTreeSerializer(serializers.Serializer):
     """The instrument tree: the format of the default data files and of the Excel round trip."""
 
@@ -141,5 +180,26 @@ class InstrumentTreeSerializer(serializers.Serializer):
     predicate_threshold = serializers.CharField()
     bonus_cap = serializers.CharField()
     penalty_cap = serializers.CharField()
-    scales = serializers.ListField(child=serializers.DictField())
-    criteria = serializers.ListField(child=serializers.DictField())
+    scales = ScaleTreeSerializer(many=True)
+    criteria = CriterionTreeSerializer(many=True)
+
+
+class StageWindowWriteSerializer(serializers.Serializer):
+    opens_at = serializers.DateTimeField(help_text="With an offset, or a wall-clock time read as WIB.")
+    closes_at = serializers.DateTimeField(help_text="With an offset, or a wall-clock time read as WIB.")
+
+
+class ExtensionSerializer(serializers.Serializer):
+    unit = serializers.CharField(max_length=40, help_text="unit code")
+    stage = serializers.CharField()
+    closes_at = serializers.DateTimeField(help_text="The new deadline; a time without offset is the unit's local time.")
+    reason = serializers.CharField(max_length=2000)
+    granted_by = serializers.CharField(read_only=True)
+
+
+class NewVersionSerializer(serializers.Serializer):
+    change_note = serializers.CharField(max_length=2000)
+
+
+class CloneSerializer(serializers.Serializer):
+    year = serializers.IntegerField(help_text="the draft period to copy into")

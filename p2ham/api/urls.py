@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from p2ham.api import views, views_periods
+from p2ham.api import views, views_periods, views_periods_writes
 
 app_name = "api"
 urlpatterns = [
@@ -16,8 +16,30 @@ urlpatterns = [
     path("periods/<int:year>", views_periods.PeriodDetail.as_view(), name="period_detail"),
     path("periods/<int:year>/instrument", views_periods.InstrumentForUnitType.as_view(), name="instrument"),
     path("periods/<int:year>/instruments", views_periods.InstrumentList.as_view(), name="instruments"),
+    path("periods/<int:year>/windows/<str:stage>", views_periods_writes.StageWindowWrite.as_view(), name="window"),
+    path("periods/<int:year>/extensions", views_periods_writes.ExtensionList.as_view(), name="extensions"),
+    path(
+        "periods/<int:year>/instruments/defaults",
+        views_periods_writes.DefaultInstruments.as_view(),
+        name="instrument_defaults",
+    ),
     path(
         "periods/<int:year>/instruments/<slug:code>", views_periods.InstrumentDetail.as_view(), name="instrument_detail"
+    ),
+    path(
+        "periods/<int:year>/instruments/<slug:code>/versions",
+        views_periods_writes.InstrumentVersions.as_view(),
+        name="instrument_versions",
+    ),
+    path(
+        "periods/<int:year>/instruments/<slug:code>/versions/<int:version>/publish",
+        views_periods_writes.InstrumentPublish.as_view(),
+        name="instrument_publish",
+    ),
+    path(
+        "periods/<int:year>/instruments/<slug:code>/clone",
+        views_periods_writes.InstrumentClone.as_view(),
+        name="instrument_clone",
     ),
     path("periods/<int:year>/<str:move>", views_periods.PeriodTransition.as_view(), name="period_transition"),
 ]

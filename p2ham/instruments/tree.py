@@ -14,6 +14,7 @@ from p2ham.instruments.models import EVIDENCE_KINDS
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+RESERVED_CODES = frozenset({"defaults"})  # a path segment of the API
 
 
 @dataclass
@@ -67,7 +68,7 @@ def validate_tree(tree: Any, *, unit_type_codes: set[str], where: dict[str, str]
         return result
     data: dict[str, Any] = {}
     code = str(tree.get("code", "")).strip()
-    if not SLUG_RE.match(code):
+    if not SLUG_RE.match(code) or code in RESERVED_CODES:
         err("code", _("The instrument code must be 1–40 lowercase letters, digits, dashes or underscores."))
     data["code"] = code
     data["name"] = str(tree.get("name", "")).strip()

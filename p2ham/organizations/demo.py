@@ -700,11 +700,24 @@ PASSWORD_WORDS = (
 )
 
 
-def new_demo_password() -> str:
-    """A fresh random demo password (two words and four digits), unguessable from the source code."""
-    first = secrets.choice(PASSWORD_WORDS)
-    second = secrets.choice(PASSWORD_WORDS).lower()
-    return f"{first}-{second}-{secrets.randbelow(9000) + 1000}"
+def new_demo_password(*, username: str = "", email: str = "", full_name: str = "") -> str:
+    """A fresh random demo password (two words and four digits) that passes the password validators for
+    the given person; unguessable from the source code."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    from p2ham.accounts.models import User
+
+    person = User(username=username, email=email, full_name=full_name)
+    while True:
+        first = secrets.choice(PASSWORD_WORDS)
+        second = secrets.choice(PASSWORD_WORDS).lower()
+        password = f"{first}-{second}-{secrets.randbelow(9000) + 1000}"
+        try:
+            validate_password(password, user=person)
+        except ValidationError:
+            continue  # e.g. too similar to the username by the validator's character test: draw again
+        return password
 
 
 def demo_accounts(passwords: dict[str, str]) -> list[dict[str, str]]:

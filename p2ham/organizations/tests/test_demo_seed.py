@@ -73,7 +73,10 @@ def test_demo_passwords_pass_the_password_validators_and_are_random() -> None:
     for row in demo_user_rows():
         username = row.values["username"]
         user = User(username=username, email=row.values["email"], full_name=row.values["full_name"])
-        validate_password(new_demo_password(), user=user)
+        for _ in range(5):
+            validate_password(
+                new_demo_password(username=username, email=user.email, full_name=user.full_name), user=user
+            )
     assert len({new_demo_password() for _ in range(50)}) > 45
 
 
@@ -170,3 +173,21 @@ def test_seed_demo_if_empty_skips_a_populated_database(settings, tmp_path) -> No
     Unit.objects.filter(code="LAPAS-81-AMBON").update(name="Renamed")
     call_command("seed_demo", quiet=True, if_empty=True)
     assert Unit.objects.get(code="LAPAS-81-AMBON").name == "Renamed"
+
+
+@pytest.mark.django_db
+def test_seed_demo_opens_the_current_year_with_the_default_instruments(settings, tmp_path) -> None:
+    from django.utils import timezone
+
+    from p2ham.periods.models import Period
+
+    settings.VAR_DIR = tmp_path
+    call_command("seed_demo", quiet=True)
+    period = Period.objects.get(year=timezone.localdate().year)
+    assert period.status == Period.Status.OPEN
+    assert period.instruments.filter(current=True, frozen=True).count() == 5
+    # The self-assessment window is open today, so the demo shows days left.
+    window = period.windows.get(stage="penilaian_mandiri")
+    assert window.opens_at <= timezone.now() <= window.closes_at
+    call_command("seed_demo", quiet=True)  # a second run leaves the period alone
+    assert Period.objects.count() == 1

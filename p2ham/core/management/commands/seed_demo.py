@@ -56,7 +56,12 @@ class Command(BaseCommand):
         user_rows = demo_user_rows()
         usernames = sorted({row.values["username"] for row in user_rows})
         # Passwords are random per installation; a re-run reuses the ones recorded in demo_accounts.json.
-        passwords = {name: known.get(name) or new_demo_password() for name in usernames}
+        people = {row.values["username"]: row.values for row in user_rows}
+        passwords = {
+            name: known.get(name)
+            or new_demo_password(username=name, email=people[name]["email"], full_name=people[name]["full_name"])
+            for name in usernames
+        }
         with transaction.atomic():
             pre_existing = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
             institutions = _seed_institutions()
