@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "p2ham.audit",
     "p2ham.periods",
     "p2ham.instruments",
+    "p2ham.declarations",
     "p2ham.notifications",
     "p2ham.api",
 ]

@@ -30,13 +30,26 @@ class Action(StrEnum):
     DEADLINE_EXTEND = "period.extend"  # grant a unit a later deadline
     INSTRUMENT_VIEW = "instrument.view"
     INSTRUMENT_MANAGE = "instrument.manage"  # build, import, correct and clone instruments
+    DECLARATION_VIEW = "declaration.view"
+    DECLARATION_REQUEST = "declaration.request"  # prepare, submit, record the ceremony (Kanwil, central units)
+    DECLARATION_REVIEW = "declaration.review"  # approve, return, reject, complete (Ditjen HAM)
+    STATEMENT_SIGN = "declaration.sign"  # the head of the unit itself only
 
 
 ALL_ROLES = frozenset(Role)
 # Actions on the whole organisation (imports, reference data): only a nationwide grant allows them.
 NATIONWIDE_ACTIONS = frozenset(
-    {Action.UNIT_MANAGE, Action.USER_MANAGE, Action.PERIOD_MANAGE, Action.DEADLINE_EXTEND, Action.INSTRUMENT_MANAGE}
+    {
+        Action.UNIT_MANAGE,
+        Action.USER_MANAGE,
+        Action.PERIOD_MANAGE,
+        Action.DEADLINE_EXTEND,
+        Action.INSTRUMENT_MANAGE,
+        Action.DECLARATION_REVIEW,
+    }
 )
+# Actions that a role allows on its own unit only, never on the units below it.
+OWN_UNIT_ACTIONS = frozenset({Action.STATEMENT_SIGN})
 ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.UNIT_VIEW: ALL_ROLES,
     Action.UNIT_MANAGE: frozenset({Role.ADMIN}),
@@ -48,6 +61,12 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.DEADLINE_EXTEND: frozenset({Role.ADMIN, Role.DITJEN}),
     Action.INSTRUMENT_VIEW: ALL_ROLES,
     Action.INSTRUMENT_MANAGE: frozenset({Role.ADMIN, Role.DITJEN}),
+    Action.DECLARATION_VIEW: frozenset(
+        {Role.ADMIN, Role.DITJEN, Role.PIMPINAN, Role.KANWIL, Role.OPERATOR, Role.KEPALA_UNIT}
+    ),
+    Action.DECLARATION_REQUEST: frozenset({Role.KANWIL, Role.OPERATOR}),
+    Action.DECLARATION_REVIEW: frozenset({Role.DITJEN}),
+    Action.STATEMENT_SIGN: frozenset({Role.KEPALA_UNIT}),
 }
 
 
@@ -151,6 +170,9 @@ def can(user: Any, action: Action, obj: Model | None = None) -> bool:
     unit = obj if isinstance(obj, Unit) else getattr(obj, "unit", None)
     if unit is None:
         return any(g.national for g in relevant)
+    if action in OWN_UNIT_ACTIONS:
+        # The head of a Kanwil signs for the Kanwil, not for the prisons under it.
+        return any(g.unit_id == unit.pk for g in relevant)
     return any(g.covers(unit) for g in relevant)
 
 

@@ -1,0 +1,40 @@
+"""Reads of declarations: a unit's state for a period, and the lists people see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from p2ham.core import policy
+from p2ham.core.policy import Action
+from p2ham.declarations.models import Declaration, DeclarationUnit
+from p2ham.periods.models import Period
+
+DECLARED, IN_PROCESS, NOT_STARTED = "declared", "in_process", "not_started"
+
+
+def unit_declaration_state(*, period: Period, unit: Any) -> str:
+    """``declared`` once its declaration is complete, ``in_process`` while one is active, else ``not_started``."""
+    statuses = set(
+        DeclarationUnit.objects.filter(period=period, unit=unit, active=True).values_list(
+            "declaration__status", flat=True
+        )
+    )
+    if Declaration.Status.COMPLETED in statuses:
+        return DECLARED
+    return IN_PROCESS if statuses else NOT_STARTED
+
+
+def is_declared(*, period: Period, unit: Any) -> bool:
+    """The gate for evaluation and self-assessment: only declared units go on."""
+    return unit_declaration_state(period=period, unit=unit) == DECLARED
+
+
+def declaration_list(*, user: Any, period: Period) -> QuerySet[Declaration]:
+    """Declarations the user may see: nationwide for Ditjen, else those touching a unit in the user's scope."""
+    qs = Declaration.objects.filter(period=period).select_related("requester_unit__province", "created_by")
+    scope = policy.unit_scope_q(user, Action.DECLARATION_VIEW, prefix="units__unit__")
+    if not policy.can(user, Action.DECLARATION_VIEW):
+        return qs.none()
+    return qs if scope is None else qs.filter(scope).distinct()

@@ -1,0 +1,42 @@
+import pytest
+from django.urls import reverse
+
+from p2ham.declarations import services, statements
+from p2ham.declarations.tests.conftest import request_data
+from p2ham.declarations.tests.test_flow import approved_with_ceremony
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anyone_can_verify_a_signed_statement_and_learns_nothing_more(client, tree, kanwil, ditjen, heads, open_period):
+    declaration = approved_with_ceremony(tree, kanwil, ditjen, open_period)
+    participant = declaration.units.get(unit=tree.lapas_ambon)
+    url = reverse("declarations:verify", args=[participant.verification_code])
+    response = client.get(url)  # not logged in
+    assert response.status_code == 200
+    assert response.context["participant"] == participant and not participant.signed
+    statements.statement_sign_in_app(actor=heads["LAPAS-AMBON"], participant=participant, password="Rahasia-Kuat-2026")
+    html = client.get(url).content.decode()
+    assert "Lapas Kelas IIA Ambon" in html
+    assert heads["LAPAS-AMBON"].nip not in html  # no personal data on the public page
+
+
+def test_unknown_code_is_404_with_a_message(client, db):
+    response = client.get(reverse("declarations:verify", args=["NOPE123"]))
+    assert response.status_code == 404
+    assert "NOPE123" in response.content.decode()
+
+
+def test_codes_are_unique_per_unit(tree, kanwil, open_period):
+    declaration = services.declaration_create(actor=kanwil, period=open_period, **request_data(tree))
+    codes = list(declaration.units.values_list("verification_code", flat=True))
+    assert len(set(codes)) == len(codes) == 3
+
+
+def test_unit_page_shows_the_declaration_state(client, tree, kanwil, open_period):
+    client.force_login(kanwil)
+    response = client.get(reverse("organizations:unit_detail", args=["LAPAS-AMBON"]))
+    assert response.context["declaration_state"] == "not_started"
+    services.declaration_create(actor=kanwil, period=open_period, **request_data(tree))
+    response = client.get(reverse("organizations:unit_detail", args=["LAPAS-AMBON"]))
+    assert response.context["declaration_state"] == "in_process"
