@@ -13,6 +13,12 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
+class FileTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "File too large."
+    default_code = "file_too_large"
+
+
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "Conflict."
@@ -32,10 +38,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound(_("Not found, or outside your scope."))
     elif isinstance(exc, DjangoValidationError):
         # A service refused: an illegal state move is a conflict, anything else invalid input.
+        from p2ham.core.files import UploadKindNotAllowed, UploadTooLarge
+        from p2ham.declarations.services import StaleVersion
         from p2ham.periods.services import TransitionError
 
-        if isinstance(exc, TransitionError):
+        if isinstance(exc, StaleVersion):
+            exc = Conflict(" ".join(exc.messages), code="stale")
+        elif isinstance(exc, TransitionError):
             exc = Conflict(" ".join(exc.messages), code="illegal_transition")
+        elif isinstance(exc, UploadTooLarge):
+            exc = FileTooLarge(" ".join(exc.messages))
+        elif isinstance(exc, UploadKindNotAllowed):
+            exc = exceptions.UnsupportedMediaType(media_type="", detail=" ".join(exc.messages))
         else:
             exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, PermissionDenied):

@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from p2ham.api import views, views_periods, views_periods_writes
+from p2ham.api import views, views_declarations, views_periods, views_periods_writes
 
 app_name = "api"
 urlpatterns = [
@@ -17,6 +17,22 @@ urlpatterns = [
     path("periods/<int:year>/instrument", views_periods.InstrumentForUnitType.as_view(), name="instrument"),
     path("periods/<int:year>/instruments", views_periods.InstrumentList.as_view(), name="instruments"),
     path("periods/<int:year>/windows/<str:stage>", views_periods_writes.StageWindowWrite.as_view(), name="window"),
+    path("periods/<int:year>/declarations", views_declarations.DeclarationList.as_view(), name="declarations"),
+    path("declarations/<int:id>", views_declarations.DeclarationDetail.as_view(), name="declaration"),
+    path("declarations/<int:id>/ceremony", views_declarations.CeremonyRecord.as_view(), name="ceremony"),
+    path(
+        "declarations/<int:id>/statements/<str:unit_code>/sign",
+        views_declarations.StatementSign.as_view(),
+        name="statement_sign",
+    ),
+    path(
+        "declarations/<int:id>/statements/<str:unit_code>/pdf",
+        views_declarations.StatementPdf.as_view(),
+        name="statement_pdf",
+    ),
+    path(
+        "declarations/<int:id>/<str:action>", views_declarations.DeclarationAction.as_view(), name="declaration_action"
+    ),
     path("periods/<int:year>/extensions", views_periods_writes.ExtensionList.as_view(), name="extensions"),
     path(
         "periods/<int:year>/instruments/defaults",
