@@ -315,7 +315,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # WeasyPrint narrates every PDF step at INFO; only its problems matter.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 AXES_USERNAME_CALLABLE = "p2ham.accounts.backends.lockout_username"
 # Lockout is per account on purpose: whole offices share one NAT address, so locking by IP would lock out a

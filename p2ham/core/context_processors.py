@@ -18,6 +18,15 @@ def _navigation(user: Any) -> list[dict[str, Any]]:
         {"label": _("Home"), "url": reverse("core:home"), "icon": "house", "name": "home"},
         {"label": _("Units"), "url": reverse("organizations:unit_list"), "icon": "diagram-3", "name": "units"},
     ]
+    if policy.can(user, Action.DECLARATION_VIEW):
+        items.append(
+            {
+                "label": _("Declarations"),
+                "url": reverse("declarations:list"),
+                "icon": "megaphone",
+                "name": "declarations",
+            }
+        )
     if policy.can(user, Action.PERIOD_VIEW):
         items.append({"label": _("Periods"), "url": reverse("periods:list"), "icon": "calendar3", "name": "periods"})
     if policy.can(user, Action.UNIT_MANAGE):
