@@ -38,3 +38,40 @@ def declaration_list(*, user: Any, period: Period) -> QuerySet[Declaration]:
     if not policy.can(user, Action.DECLARATION_VIEW):
         return qs.none()
     return qs if scope is None else qs.filter(scope).distinct()
+
+
+def province_progress(*, user: Any, period: Period) -> list[dict[str, Any]]:
+    """Per province: active units in the user's scope that are declared, in process, or not started."""
+    from django.db.models import Count, Exists, OuterRef, Q
+
+    from p2ham.organizations.models import Province
+
+    active = DeclarationUnit.objects.filter(period=period, unit=OuterRef("pk"), active=True)
+    units = (
+        policy.scope_units(user)
+        .filter(active=True)
+        .annotate(
+            declared=Exists(active.filter(declaration__status=Declaration.Status.COMPLETED)),
+            in_process=Exists(active.exclude(declaration__status=Declaration.Status.COMPLETED)),
+        )
+        .values("province_id")
+        .annotate(
+            total=Count("pk"),
+            declared_count=Count("pk", filter=Q(declared=True)),
+            in_process_count=Count("pk", filter=Q(declared=False, in_process=True)),
+        )
+    )
+    counts = {row["province_id"]: row for row in units}
+    rows = []
+    for province in Province.objects.filter(pk__in=counts).order_by("code"):
+        row = counts[province.pk]
+        rows.append(
+            {
+                "province": province,
+                "total": row["total"],
+                "declared": row["declared_count"],
+                "in_process": row["in_process_count"],
+                "not_started": row["total"] - row["declared_count"] - row["in_process_count"],
+            }
+        )
+    return rows

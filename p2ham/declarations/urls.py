@@ -7,6 +7,7 @@ urlpatterns = [
     path("verifikasi/pernyataan/<str:code>", views.verify_statement, name="verify"),
     path("pencanangan/", views.declaration_index, name="list"),
     path("pencanangan/baru/", views.declaration_create, name="create"),
+    path("pencanangan/kemajuan/", views.progress, name="progress"),
     path("pencanangan/<int:pk>/", views.declaration_detail, name="detail"),
     path("pencanangan/<int:pk>/ubah/", views.declaration_edit, name="edit"),
     path("pencanangan/<int:pk>/acara/", views.ceremony, name="ceremony"),

@@ -3,6 +3,8 @@ signature, the documents — and the public verification of a statement (the QR 
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from typing import Any
 
 from django.contrib import messages
@@ -12,15 +14,17 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from openpyxl import Workbook
 
 from p2ham.core import policy
 from p2ham.core.policy import Action
 from p2ham.declarations import forms, selectors, services, statements
 from p2ham.declarations.models import Declaration, DeclarationDocument, DeclarationUnit
-from p2ham.organizations.models import Unit
+from p2ham.organizations.models import Province, Unit
 from p2ham.periods.models import Period
 from p2ham.periods.selectors import current_period
 from p2ham.periods.views import form_errors_from
@@ -69,6 +73,12 @@ def declaration_index(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in Declaration.Status.values:
         declarations = declarations.filter(status=status)
+    province = request.GET.get("province", "")
+    if province:
+        declarations = declarations.filter(requester_unit__province__code=province)
+    month = request.GET.get("month", "")
+    if month.isascii() and month.isdigit() and 1 <= int(month) <= 12:
+        declarations = declarations.filter(planned_date__month=int(month))
     return render(
         request,
         "declarations/list.html",
@@ -76,6 +86,10 @@ def declaration_index(request: HttpRequest) -> HttpResponse:
             "period": period,
             "declarations": declarations.order_by("planned_date"),
             "status": status,
+            "province": province,
+            "month": month,
+            "provinces": Province.objects.order_by("code"),
+            "months": [(str(m), formats.date_format(dt.date(2000, m, 1), "F")) for m in range(1, 13)],
             "statuses": Declaration.Status.choices,
             "can_request": policy.can(request.user, Action.DECLARATION_REQUEST),
             "active_nav": "declarations",
@@ -406,4 +420,49 @@ def document_download(request: HttpRequest, pk: int, doc_pk: int) -> FileRespons
         as_attachment=True,
         filename=document.original_name or document.file.rsplit("/", 1)[-1],
         content_type=document.content_type,
+    )
+
+
+@login_required
+@require_GET
+def progress(request: HttpRequest) -> HttpResponse:
+    """Declared / in process / not started per province, on screen or as an Excel file."""
+    if not policy.can(request.user, Action.DECLARATION_VIEW):
+        raise PermissionDenied
+    period = current_period()
+    rows = selectors.province_progress(user=request.user, period=period) if period else []
+    if request.GET.get("format") == "xlsx":
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(_("Progress"))
+        sheet.append([_("Code"), _("Province"), _("Units"), _("Declared"), _("In process"), _("Not started")])
+        for row in rows:
+            sheet.append(
+                [
+                    row["province"].code,
+                    row["province"].name,
+                    row["total"],
+                    row["declared"],
+                    row["in_process"],
+                    row["not_started"],
+                ]
+            )
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        year = period.year if period else ""
+        response["Content-Disposition"] = f'attachment; filename="pencanangan-{year}.xlsx"'
+        return response
+    totals = {key: sum(r[key] for r in rows) for key in ("total", "declared", "in_process", "not_started")}
+    return render(
+        request,
+        "declarations/progress.html",
+        {
+            "period": period,
+            "rows": rows,
+            "totals": totals,
+            "active_nav": "declarations",
+            "breadcrumbs": _crumbs((_("Progress per province"), "")),
+        },
     )

@@ -40,3 +40,42 @@ def test_unit_page_shows_the_declaration_state(client, tree, kanwil, open_period
     services.declaration_create(actor=kanwil, period=open_period, **request_data(tree))
     response = client.get(reverse("organizations:unit_detail", args=["LAPAS-AMBON"]))
     assert response.context["declaration_state"] == "in_process"
+
+
+def test_progress_per_province_counts_and_excel(client, tree, kanwil, ditjen, other_kanwil, open_period):
+    import io
+
+    from openpyxl import load_workbook
+
+    services.declaration_create(actor=kanwil, period=open_period, **request_data(tree))
+    client.force_login(ditjen)
+    response = client.get(reverse("declarations:progress"))
+    rows = {r["province"].code: r for r in response.context["rows"]}
+    assert (rows["81"]["in_process"], rows["81"]["declared"], rows["81"]["not_started"]) == (3, 0, 0)
+    assert rows["12"]["not_started"] == 2
+    data = client.get(reverse("declarations:progress"), {"format": "xlsx"}).content
+    sheet = load_workbook(io.BytesIO(data)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert ["81", "Maluku", 3, 0, 3, 0] in values
+    client.force_login(other_kanwil)
+    rows = {r["province"].code: r for r in client.get(reverse("declarations:progress")).context["rows"]}
+    assert set(rows) == {"12"}
+
+
+def test_progress_is_refused_without_a_declaration_role(client, verifier, outsider, open_period):
+    for user in (verifier, outsider):
+        client.force_login(user)
+        assert client.get(reverse("declarations:progress")).status_code == 403
+
+
+def test_list_filters_by_province_and_month(client, tree, kanwil, ditjen, open_period):
+    declaration = services.declaration_create(actor=kanwil, period=open_period, **request_data(tree))
+    client.force_login(ditjen)
+    url = reverse("declarations:list")
+    assert list(client.get(url, {"province": "81"}).context["declarations"]) == [declaration]
+    assert list(client.get(url, {"province": "12"}).context["declarations"]) == []
+    month = declaration.planned_date.month
+    assert list(client.get(url, {"month": str(month)}).context["declarations"]) == [declaration]
+    other = month % 12 + 1
+    assert list(client.get(url, {"month": str(other)}).context["declarations"]) == []
+    assert client.get(url, {"month": "13x"}).status_code == 200
