@@ -26,6 +26,11 @@ class DeclarationForm(StyledFormMixin, forms.Form):
     planned_venue = forms.CharField(label=_("Planned venue"), max_length=200)
     declarer_name = forms.CharField(label=_("Declarer's name"), max_length=150)
     declarer_position = forms.CharField(label=_("Declarer's position"), max_length=200)
+    cover_letter = forms.FileField(
+        label=_("Cover letter (PDF or DOCX, optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx"}),
+    )
 
     def __init__(self, *args: Any, requesters: Any, participants: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -52,17 +57,16 @@ class DeclarationForm(StyledFormMixin, forms.Form):
                 widget.attrs["class"] = "form-select" if suffix == "kind" else "form-control"
 
     def main_fields(self) -> list[forms.BoundField]:
-        return [
-            self[name]
-            for name in (
-                "requester_unit",
-                "units",
-                "planned_date",
-                "planned_venue",
-                "declarer_name",
-                "declarer_position",
-            )
-        ]
+        names = (
+            "requester_unit",
+            "units",
+            "planned_date",
+            "planned_venue",
+            "declarer_name",
+            "declarer_position",
+            "cover_letter",
+        )
+        return [self[name] for name in names if name in self.fields]
 
     def witness_rows(self) -> list[list[forms.BoundField]]:
         return [

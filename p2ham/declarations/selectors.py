@@ -75,3 +75,13 @@ def province_progress(*, user: Any, period: Period) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def unit_participation(*, user: Any, period: Period, unit: Any) -> DeclarationUnit | None:
+    """The unit's active participation in a declaration the user may see (for links on the unit's page)."""
+    visible = declaration_list(user=user, period=period)
+    return (
+        DeclarationUnit.objects.filter(period=period, unit=unit, active=True, declaration__in=visible)
+        .select_related("declaration")
+        .first()
+    )

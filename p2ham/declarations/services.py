@@ -179,8 +179,9 @@ def declaration_create(
     declarer_name: str,
     declarer_position: str,
     witnesses: list[WitnessInput],
+    cover_letter: Any = None,
 ) -> Declaration:
-    """Prepare a request (draft) for the open period; audited."""
+    """Prepare a request (draft) for the open period, with its cover letter if one is uploaded; audited."""
     if not policy.can(actor, Action.DECLARATION_REQUEST, requester_unit):
         raise ValidationError({"requester_unit": [_("You cannot request a declaration for this unit.")]})
     period = Period.objects.select_for_update().get(pk=period.pk)
@@ -207,6 +208,9 @@ def declaration_create(
         witnesses=witnesses,
     )
     _check_units(actor=actor, period=period, requester_unit=requester_unit, units=units, exclude=None)
+    checked_letter = (
+        check_upload(cover_letter, allowed=("pdf", "docx"), max_bytes=DOCUMENT_MAX_BYTES) if cover_letter else None
+    )
     declaration = Declaration.objects.create(
         period=period,
         requester_unit=requester_unit,
@@ -217,6 +221,8 @@ def declaration_create(
         declarer_position=declarer_position.strip(),
     )
     _set_units_and_witnesses(declaration, units, witnesses)
+    if cover_letter is not None:
+        _store_document(declaration, actor, DeclarationDocument.Kind.COVER_LETTER, cover_letter, checked_letter)
     audit_log(
         actor=actor,
         action="declaration.create",

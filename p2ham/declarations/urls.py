@@ -8,6 +8,7 @@ urlpatterns = [
     path("pencanangan/", views.declaration_index, name="list"),
     path("pencanangan/baru/", views.declaration_create, name="create"),
     path("pencanangan/kemajuan/", views.progress, name="progress"),
+    path("pencanangan/kalender/", views.calendar, name="calendar"),
     path("pencanangan/<int:pk>/", views.declaration_detail, name="detail"),
     path("pencanangan/<int:pk>/ubah/", views.declaration_edit, name="edit"),
     path("pencanangan/<int:pk>/acara/", views.ceremony, name="ceremony"),

@@ -132,13 +132,16 @@ def declaration_create(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Declarations are made only while the period is open."))
         return redirect("declarations:list")
     requesters, participants = _request_choices(request.user)
-    form = forms.DeclarationForm(request.POST or None, requesters=requesters, participants=participants)
+    form = forms.DeclarationForm(
+        request.POST or None, request.FILES or None, requesters=requesters, participants=participants
+    )
     if request.method == "POST" and form.is_valid():
         try:
             declaration = services.declaration_create(
                 actor=request.user,
                 period=period,
                 requester_unit=form.cleaned_data["requester_unit"],
+                cover_letter=form.cleaned_data.get("cover_letter"),
                 **_form_inputs(form),
             )
         except ValidationError as exc:
@@ -186,6 +189,7 @@ def declaration_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.DeclarationForm(
         request.POST or None, initial=initial, requesters=requesters, participants=participants
     )
+    del form.fields["cover_letter"]  # the letter goes with the first request; corrections are in the notes
     if request.method == "POST" and form.is_valid():
         try:
             services.declaration_update(
@@ -464,5 +468,45 @@ def progress(request: HttpRequest) -> HttpResponse:
             "totals": totals,
             "active_nav": "declarations",
             "breadcrumbs": _crumbs((_("Progress per province"), "")),
+        },
+    )
+
+
+@login_required
+@require_GET
+def calendar(request: HttpRequest) -> HttpResponse:
+    """Planned ceremonies of one month (``?bulan=YYYY-MM``), day by day, with links to the next and previous month."""
+    if not policy.can(request.user, Action.DECLARATION_VIEW):
+        raise PermissionDenied
+    period = current_period()
+    today = dt.date.today()
+    try:
+        year, month = (int(part) for part in request.GET.get("bulan", "").split("-"))
+        first = dt.date(year, month, 1)
+    except ValueError:
+        first = today.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    previous = (first - dt.timedelta(days=1)).replace(day=1)
+    declarations = (
+        selectors.declaration_list(user=request.user, period=period).exclude(status=Declaration.Status.REJECTED)
+        if period
+        else Declaration.objects.none()
+    )
+    days: dict[dt.date, list[Declaration]] = {}
+    for declaration in declarations.filter(planned_date__gte=first, planned_date__lt=following).order_by(
+        "planned_date", "requester_unit__name"
+    ):
+        days.setdefault(declaration.planned_date, []).append(declaration)
+    return render(
+        request,
+        "declarations/calendar.html",
+        {
+            "period": period,
+            "month": first,
+            "days": sorted(days.items()),
+            "previous": f"{previous:%Y-%m}",
+            "next": f"{following:%Y-%m}",
+            "active_nav": "declarations",
+            "breadcrumbs": _crumbs((_("Calendar of ceremonies"), "")),
         },
     )

@@ -26,7 +26,7 @@ from openpyxl import Workbook
 from p2ham.core import policy
 from p2ham.core.policy import Action
 from p2ham.core.tabular import TableFileError
-from p2ham.declarations.selectors import unit_declaration_state
+from p2ham.declarations.selectors import unit_declaration_state, unit_participation
 from p2ham.organizations import imports, selectors
 from p2ham.organizations.forms import ImportFileForm
 from p2ham.periods.selectors import current_period
@@ -86,6 +86,7 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
         people = selectors.unit_people(unit=unit)
     period = current_period()
     declaration_state = unit_declaration_state(period=period, unit=unit) if period else None
+    participation = unit_participation(user=request.user, period=period, unit=unit) if period else None
     crumbs = [(_("Home"), reverse("core:home")), (_("Units"), reverse("organizations:unit_list"))]
     crumbs += [
         (a.name, reverse("organizations:unit_detail", args=[a.code]))
@@ -105,6 +106,7 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
             "can_manage": policy.can(request.user, Action.UNIT_MANAGE, unit),
             "period": period,
             "declaration_state": declaration_state,
+            "participation": participation,
         },
     )
 

@@ -243,3 +243,17 @@ def test_kanwil_declares_with_its_units_and_the_heads_sign(
         if unit == tree.lapas_ambon:
             check_accessibility(page, "41-unit-detail-declared")
     assert page.console_errors == []
+
+
+def test_ditjen_overview_pages_are_accessible(page, tree, kanwil, ditjen, open_period):  # noqa: F811
+    from p2ham.declarations import services
+    from p2ham.declarations.tests.conftest import request_data
+
+    declaration = services.declaration_create(actor=kanwil, period=open_period, **request_data(tree))
+    log_in(page, ditjen.username)
+    page.goto("/pencanangan/kemajuan/")
+    assert page.locator("main table tbody tr").count() >= 2
+    check_accessibility(page, "42-declaration-progress")
+    page.goto(f"/pencanangan/kalender/?bulan={declaration.planned_date:%Y-%m}")
+    assert page.locator(f"a[href='/pencanangan/{declaration.pk}/']").count() == 1
+    check_accessibility(page, "43-declaration-calendar")

@@ -79,3 +79,51 @@ def test_list_filters_by_province_and_month(client, tree, kanwil, ditjen, open_p
     other = month % 12 + 1
     assert list(client.get(url, {"month": str(other)}).context["declarations"]) == []
     assert client.get(url, {"month": "13x"}).status_code == 200
+
+
+def test_a_cover_letter_goes_with_the_request_and_is_checked_by_content(tree, kanwil, open_period):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from p2ham.core.files import UploadKindNotAllowed
+    from p2ham.declarations.models import Declaration, DeclarationDocument
+    from p2ham.declarations.tests.conftest import pdf_file
+
+    with pytest.raises(UploadKindNotAllowed):
+        services.declaration_create(
+            actor=kanwil,
+            period=open_period,
+            cover_letter=SimpleUploadedFile("surat.pdf", b"bukan pdf"),
+            **request_data(tree),
+        )
+    assert not Declaration.objects.exists()
+    declaration = services.declaration_create(
+        actor=kanwil, period=open_period, cover_letter=pdf_file("surat.pdf"), **request_data(tree)
+    )
+    assert declaration.documents.get().kind == DeclarationDocument.Kind.COVER_LETTER
+
+
+def test_calendar_lists_the_planned_ceremonies_of_a_month(
+    client, tree, kanwil, ditjen, other_kanwil, verifier, open_period
+):
+    declaration = services.declaration_create(actor=kanwil, period=open_period, **request_data(tree))
+    month = f"{declaration.planned_date:%Y-%m}"
+    client.force_login(ditjen)
+    response = client.get(reverse("declarations:calendar"), {"bulan": month})
+    assert response.context["days"] == [(declaration.planned_date, [declaration])]
+    assert client.get(reverse("declarations:calendar"), {"bulan": "bukan-bulan"}).status_code == 200
+    client.force_login(other_kanwil)
+    assert client.get(reverse("declarations:calendar"), {"bulan": month}).context["days"] == []
+    client.force_login(verifier)
+    assert client.get(reverse("declarations:calendar")).status_code == 403
+
+
+def test_unit_page_links_to_its_declaration_for_those_who_see_it(
+    client, tree, kanwil, other_kanwil, ditjen, open_period
+):
+    declaration = services.declaration_create(actor=kanwil, period=open_period, **request_data(tree))
+    client.force_login(kanwil)
+    response = client.get(reverse("organizations:unit_detail", args=["LAPAS-AMBON"]))
+    assert response.context["participation"].declaration == declaration
+    assert reverse("declarations:detail", args=[declaration.pk]) in response.content.decode()
+    client.force_login(ditjen)
+    assert client.get(reverse("organizations:unit_detail", args=["LAPAS-MEDAN"])).context["participation"] is None
