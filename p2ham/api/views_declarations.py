@@ -372,6 +372,8 @@ class StatementPdf(APIView):
     def get(self, request: Request, id: int, unit_code: str) -> FileResponse:
         _require(request, Action.DECLARATION_VIEW)
         participant = _participant(request, id, unit_code)
+        if not selectors.may_read_statement(user=request.user, participant=participant):
+            raise Http404
         if participant.signed_file:
             handle = default_storage.open(participant.signed_file, "rb")
             name = participant.signed_file.rsplit("/", 1)[-1]

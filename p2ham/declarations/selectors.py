@@ -85,3 +85,11 @@ def unit_participation(*, user: Any, period: Period, unit: Any) -> DeclarationUn
         .select_related("declaration")
         .first()
     )
+
+
+def may_read_statement(*, user: Any, participant: DeclarationUnit) -> bool:
+    """A statement carries the head's name and NIP: its own unit (and those above it) and the requester read it,
+    not the sibling units of the same declaration."""
+    return policy.can(user, Action.DECLARATION_VIEW, participant.unit) or policy.can(
+        user, Action.DECLARATION_REQUEST, participant.declaration.requester_unit
+    )

@@ -167,6 +167,10 @@ def _set_units_and_witnesses(declaration: Declaration, units: list[Unit], witnes
     )
 
 
+# Units that request a declaration for themselves and the units below them (cohorts are data on UnitType).
+REQUESTER_COHORTS = frozenset({"kanwil", "pusat", "pemda"})
+
+
 @transaction.atomic
 def declaration_create(
     *,
@@ -184,6 +188,10 @@ def declaration_create(
     """Prepare a request (draft) for the open period, with its cover letter if one is uploaded; audited."""
     if not policy.can(actor, Action.DECLARATION_REQUEST, requester_unit):
         raise ValidationError({"requester_unit": [_("You cannot request a declaration for this unit.")]})
+    if requester_unit.unit_type.cohort not in REQUESTER_COHORTS:
+        raise ValidationError(
+            {"requester_unit": [_("A Kanwil or a central unit requests the declaration for the units below it.")]}
+        )
     period = Period.objects.select_for_update().get(pk=period.pk)
     if period.status != Period.Status.OPEN:
         raise TransitionError(_("Declarations are made only while the period is open."))
@@ -427,6 +435,14 @@ def ceremony_record(
             errors.setdefault("witnesses", []).append(_("A witness has no name."))
         if witness.kind not in Witness.Kind.values:
             errors.setdefault("witnesses", []).append(_("A witness has an unknown kind."))
+    kinds_present = set(
+        Witness.objects.filter(declaration=declaration, pk__in=present)
+        .exclude(kind=Witness.Kind.DITJEN, assigned_by_ditjen=False)
+        .values_list("kind", flat=True)
+    ) | {w.kind for w in extra_witnesses if w.kind != Witness.Kind.DITJEN}
+    if Witness.Kind.DITJEN not in kinds_present or Witness.Kind.FORKOPIMDA not in kinds_present:
+        # Signing opens on a complete record only; otherwise the declaration could never be completed.
+        errors["present"] = [_("At least the Ditjen HAM witness and one Forkopimda witness must have been present.")]
     if errors:
         raise ValidationError(errors)
     # Every file is checked before any is stored: a bad photo must not leave the minutes orphaned in storage.
@@ -481,7 +497,11 @@ def completion_problems(declaration: Declaration) -> list[str]:
         problems.append(_("The request is not approved."))
     if declaration.ceremony_recorded_at is None:
         problems.append(_("The ceremony has not been recorded."))
-    present = set(declaration.witnesses.filter(present=True).values_list("kind", flat=True))
+    present = set(
+        declaration.witnesses.filter(present=True)
+        .exclude(kind=Witness.Kind.DITJEN, assigned_by_ditjen=False)  # only the witness Ditjen assigned counts
+        .values_list("kind", flat=True)
+    )
     if Witness.Kind.DITJEN not in present:
         problems.append(_("No Ditjen HAM witness was present."))
     if Witness.Kind.FORKOPIMDA not in present:

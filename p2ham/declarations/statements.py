@@ -6,6 +6,7 @@ from typing import Any
 
 import segno
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -23,6 +24,7 @@ from p2ham.declarations.models import Declaration, DeclarationUnit
 from p2ham.periods.services import TransitionError
 
 SCAN_KINDS = ("pdf", "jpeg", "png", "webp")
+SIGN_ATTEMPTS = 5
 SCAN_MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -120,8 +122,14 @@ def statement_sign_upload(*, actor: Any, participant: DeclarationUnit, uploaded:
 def statement_sign_in_app(*, actor: Any, participant: DeclarationUnit, password: str) -> DeclarationUnit:
     """The head signs in the application after typing their password again; who, when and from where are kept."""
     participant = _ready_to_sign(actor, participant)
+    failures_key = f"p2ham:sign-failures:{actor.pk}"
+    if cache.get(failures_key, 0) >= SIGN_ATTEMPTS:
+        raise ValidationError({"password": [_("Too many wrong passwords. Wait 30 minutes or sign with the scan.")]})
     if not password or not actor.check_password(password):
+        # Counted like a failed log-in: a stolen session must not become a password-guessing oracle.
+        cache.set(failures_key, cache.get(failures_key, 0) + 1, timeout=30 * 60)
         raise ValidationError({"password": [_("The password is wrong.")]})
+    cache.delete(failures_key)
     now, ip = timezone.now(), current_client_ip()
     participant.head_name, participant.head_nip = actor.full_name, actor.nip or ""
     data = statement_pdf(participant, signature={"name": actor.full_name, "nip": actor.nip or "", "at": now, "ip": ip})

@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -48,6 +48,12 @@ def verify_statement(request: HttpRequest, code: str) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- the flow (login required)
+
+
+def _posted_version(request: HttpRequest) -> int:
+    """The version a form was based on (0 when missing or not a number: the service then refuses it)."""
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isascii() and raw.isdigit() else 0
 
 
 def _crumbs(*items: tuple[str, str]) -> list[tuple[str, str]]:
@@ -195,7 +201,7 @@ def declaration_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.declaration_update(
                 actor=request.user,
                 declaration=declaration,
-                version=int(request.POST.get("version", 0) or 0),
+                version=_posted_version(request),
                 **_form_inputs(form),
             )
         except ValidationError as exc:
@@ -257,7 +263,7 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def declaration_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     declaration = _visible(request, pk)
-    version = int(request.POST.get("version", 0) or 0) or None
+    version = _posted_version(request) or None
     note = request.POST.get("note", "")
     try:
         if action == "ajukan":
@@ -320,7 +326,7 @@ def ceremony(request: HttpRequest, pk: int) -> HttpResponse:
                 extra_witnesses=[],
                 minutes=form.cleaned_data["minutes"],
                 photos=form.cleaned_data["photos"],
-                version=int(request.POST.get("version", 0) or 0) or None,
+                version=_posted_version(request) or None,
             )
         except ValidationError as exc:
             form_errors_from(exc, form)
@@ -397,6 +403,8 @@ def sign(request: HttpRequest, pk: int, unit_code: str) -> HttpResponse:
 @require_GET
 def statement_download(request: HttpRequest, pk: int, unit_code: str) -> FileResponse:
     participant = _participant(request, pk, unit_code)
+    if not selectors.may_read_statement(user=request.user, participant=participant):
+        raise Http404
     if participant.signed_file:
         extension = participant.signed_file.rsplit(".", 1)[-1]
         return FileResponse(
@@ -479,11 +487,13 @@ def calendar(request: HttpRequest) -> HttpResponse:
     if not policy.can(request.user, Action.DECLARATION_VIEW):
         raise PermissionDenied
     period = current_period()
-    today = dt.date.today()
+    today = timezone.localdate()
     try:
         year, month = (int(part) for part in request.GET.get("bulan", "").split("-"))
         first = dt.date(year, month, 1)
-    except ValueError:
+    except (ValueError, OverflowError):
+        first = today.replace(day=1)
+    if not 2000 <= first.year <= 2100:
         first = today.replace(day=1)
     following = (first + dt.timedelta(days=32)).replace(day=1)
     previous = (first - dt.timedelta(days=1)).replace(day=1)

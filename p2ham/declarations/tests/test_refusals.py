@@ -159,12 +159,12 @@ def test_a_unit_of_another_kanwil_is_refused(tree, kanwil, open_period):
     assert snapshot() == before
 
 
-def test_a_unit_outside_the_requesting_units_subtree_is_refused(tree, kanwil, open_period):
-    # The Kanwil may act on the Rutan, but the Rutan is not under the Lapas that requests.
+def test_a_upt_cannot_be_the_requesting_unit(tree, kanwil, open_period):
+    # A Kanwil or a central unit requests for the units below it; a prison does not request for itself.
     before = snapshot()
     with pytest.raises(ValidationError) as exc:
         draft(tree, kanwil, open_period, requester_unit=tree.lapas_ambon, units=[tree.lapas_ambon, tree.rutan_ambon])
-    assert "Rutan Kelas IIA Ambon" in units_error(exc)
+    assert "requester_unit" in exc.value.message_dict
     assert snapshot() == before
 
 
@@ -231,7 +231,7 @@ def test_a_unit_of_a_submitted_request_cannot_be_requested_again_by_its_own_oper
             period=open_period,
             **request_data(tree, requester_unit=tree.lapas_ambon, units=[tree.lapas_ambon]),
         )
-    assert "Lapas Kelas IIA Ambon" in units_error(exc)
+    assert "requester_unit" in exc.value.message_dict  # a UPT operator cannot squat its unit in a request
     assert snapshot() == before
 
 
@@ -427,37 +427,47 @@ def _sign_all_by_upload(declaration: Declaration, tree, heads) -> None:
 
 
 def test_completion_without_a_forkopimda_witness_present_is_refused(tree, kanwil, ditjen, heads, open_period):
+    # The ceremony record refuses it already, so signing never opens on a record that could not complete.
     declaration = approved(tree, kanwil, ditjen, open_period)
     ditjen_witness = declaration.witnesses.get(kind=Witness.Kind.DITJEN)
-    services.ceremony_record(actor=kanwil, **ceremony_args(declaration, present=[ditjen_witness.pk]))
-    _sign_all_by_upload(declaration, tree, heads)
-    declaration.refresh_from_db()
-    assert declaration.status == S.APPROVED  # the rule did not complete it
-
     before = snapshot()
-    with pytest.raises(TransitionError) as exc:
-        services.declaration_complete(actor=ditjen, declaration=declaration)
-    assert "Forkopimda" in " ".join(exc.value.messages)
+    with pytest.raises(ValidationError) as exc:
+        services.ceremony_record(actor=kanwil, **ceremony_args(declaration, present=[ditjen_witness.pk]))
+    assert "present" in exc.value.message_dict
     assert snapshot() == before
     with translation.override("en"):
-        assert services.completion_problems(declaration) == ["No Forkopimda witness was present."]
+        problems = services.completion_problems(declaration)
+    assert "No Forkopimda witness was present." in problems
+    with pytest.raises(TransitionError):
+        services.declaration_complete(actor=ditjen, declaration=declaration)
     assert not selectors.is_declared(period=open_period, unit=tree.lapas_ambon)
 
 
 def test_completion_without_a_ditjen_witness_present_is_refused(tree, kanwil, ditjen, heads, open_period):
     declaration = approved(tree, kanwil, ditjen, open_period)
     forkopimda = list(declaration.witnesses.filter(kind=Witness.Kind.FORKOPIMDA).values_list("pk", flat=True))
-    services.ceremony_record(actor=kanwil, **ceremony_args(declaration, present=forkopimda))
-    _sign_all_by_upload(declaration, tree, heads)
-    declaration.refresh_from_db()
-    assert declaration.status == S.APPROVED
-
     before = snapshot()
-    with pytest.raises(TransitionError):
-        services.declaration_complete(actor=ditjen, declaration=declaration)
+    with pytest.raises(ValidationError) as exc:
+        services.ceremony_record(actor=kanwil, **ceremony_args(declaration, present=forkopimda))
+    assert "present" in exc.value.message_dict
     assert snapshot() == before
     with translation.override("en"):
-        assert services.completion_problems(declaration) == ["No Ditjen HAM witness was present."]
+        assert "No Ditjen HAM witness was present." in services.completion_problems(declaration)
+
+
+def test_a_ditjen_witness_proposed_by_the_requester_does_not_count(tree, kanwil, ditjen, open_period):
+    data = request_data(tree)
+    data["witnesses"] = [*data["witnesses"], services.WitnessInput("Pak Palsu", "Staf", "Ditjen HAM", "ditjen")]
+    declaration = services.declaration_create(actor=kanwil, period=open_period, **data)
+    services.declaration_submit(actor=kanwil, declaration=declaration)
+    declaration = services.declaration_approve(
+        actor=ditjen,
+        declaration=declaration,
+        ditjen_witness=services.WitnessInput("Dr. Dhahana Putra", "Direktur Jenderal HAM", "", "ditjen"),
+    )
+    own = declaration.witnesses.exclude(assigned_by_ditjen=True).values_list("pk", flat=True)
+    with pytest.raises(ValidationError):
+        services.ceremony_record(actor=kanwil, **ceremony_args(declaration, present=list(own)))
 
 
 def test_completion_without_the_ceremony_recorded_is_refused(tree, kanwil, ditjen, open_period):

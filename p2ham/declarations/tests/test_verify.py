@@ -127,3 +127,47 @@ def test_unit_page_links_to_its_declaration_for_those_who_see_it(
     assert reverse("declarations:detail", args=[declaration.pk]) in response.content.decode()
     client.force_login(ditjen)
     assert client.get(reverse("organizations:unit_detail", args=["LAPAS-MEDAN"])).context["participation"] is None
+
+
+def test_a_sibling_unit_cannot_read_another_units_statement(
+    client, tree, kanwil, ditjen, operator, sibling_operator, heads, open_period
+):
+    from p2ham.api.services import token_issue
+
+    declaration = approved_with_ceremony(tree, kanwil, ditjen, open_period)
+    url = reverse("declarations:statement", args=[declaration.pk, "LAPAS-AMBON"])
+    client.force_login(sibling_operator)  # the Rutan takes part, but the Lapas head's NIP is not its business
+    assert client.get(url).status_code == 404
+    client.force_login(operator)
+    assert client.get(url).status_code == 200
+    raw, _token = token_issue(user=sibling_operator)
+    api = client.get(
+        f"/api/v1/declarations/{declaration.pk}/statements/LAPAS-AMBON/pdf", HTTP_AUTHORIZATION=f"Bearer {raw}"
+    )
+    assert api.status_code == 404
+
+
+def test_in_app_signing_stops_after_five_wrong_passwords(tree, kanwil, ditjen, heads, open_period):
+    from django.core.exceptions import ValidationError
+
+    declaration = approved_with_ceremony(tree, kanwil, ditjen, open_period)
+    participant = declaration.units.get(unit=tree.lapas_ambon)
+    for _ in range(5):
+        with pytest.raises(ValidationError):
+            statements.statement_sign_in_app(actor=heads["LAPAS-AMBON"], participant=participant, password="salah")
+    with pytest.raises(ValidationError):  # even the right password is refused now
+        statements.statement_sign_in_app(
+            actor=heads["LAPAS-AMBON"], participant=participant, password="Rahasia-Kuat-2026"
+        )
+    participant.refresh_from_db()
+    assert not participant.signed
+
+
+def test_bad_versions_and_months_are_not_server_errors(client, tree, kanwil, ditjen, open_period):
+    declaration = services.declaration_create(actor=kanwil, period=open_period, **request_data(tree))
+    client.force_login(kanwil)
+    response = client.post(reverse("declarations:act", args=[declaration.pk, "ajukan"]), {"version": "abc"})
+    assert response.status_code == 302
+    client.force_login(ditjen)
+    for month in ("9999-12", "0001-01", "1-1", "2027-13"):
+        assert client.get(reverse("declarations:calendar"), {"bulan": month}).status_code == 200

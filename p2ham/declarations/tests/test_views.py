@@ -21,6 +21,7 @@ from p2ham.declarations import services
 from p2ham.declarations.models import Declaration, DeclarationDocument, DeclarationUnit, ReviewRound, Witness
 from p2ham.declarations.tests.conftest import pdf_file, png_file, request_data
 from p2ham.declarations.tests.test_flow import approved_with_ceremony
+from p2ham.organizations.models import UnitType
 from p2ham.organizations.tests.factories import UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -179,11 +180,12 @@ def test_the_list_is_refused_to_roles_without_declarations(request, client, tree
 def test_the_list_query_count_does_not_grow_with_the_declarations(client, tree, kanwil, ditjen, open_period):
     def add(count):
         for _ in range(count):
-            unit = UnitFactory(parent=tree.kanwil_maluku)
-            operator = UserFactory()
-            RoleAssignmentFactory(user=operator, role=Role.OPERATOR, unit=unit)
+            # A requesting unit must be of a requesting cohort (Kanwil): one per declaration in this test.
+            unit = UnitFactory(parent=tree.kanwil_maluku, unit_type=UnitType.objects.get(code="kanwil"))
+            requester = UserFactory()
+            RoleAssignmentFactory(user=requester, role=Role.KANWIL, unit=unit)
             services.declaration_create(
-                actor=operator, period=open_period, **request_data(tree, requester_unit=unit, units=[unit])
+                actor=requester, period=open_period, **request_data(tree, requester_unit=unit, units=[unit])
             )
 
     def queries(viewer):
@@ -285,12 +287,12 @@ def test_the_declaration_page_is_not_found_outside_scope(request, client, tree, 
 
 
 def test_a_unit_operator_does_not_see_the_declaration_of_a_sibling_unit(
-    client, tree, operator, sibling_operator, open_period
+    client, tree, kanwil, operator, sibling_operator, open_period
 ):
     declaration = services.declaration_create(
-        actor=operator,
+        actor=kanwil,
         period=open_period,
-        **request_data(tree, requester_unit=tree.lapas_ambon, units=[tree.lapas_ambon]),
+        **request_data(tree, units=[tree.lapas_ambon]),
     )
     client.force_login(operator)
     assert client.get(reverse("declarations:detail", args=[declaration.pk])).status_code == 200
