@@ -18,6 +18,16 @@ urlpatterns = [
     path("periods/<int:year>/instruments", views_periods.InstrumentList.as_view(), name="instruments"),
     path("periods/<int:year>/windows/<str:stage>", views_periods_writes.StageWindowWrite.as_view(), name="window"),
     path("periods/<int:year>/declarations", views_declarations.DeclarationList.as_view(), name="declarations"),
+    path(
+        "periods/<int:year>/declarations/progress",
+        views_declarations.DeclarationProgress.as_view(),
+        name="declaration_progress",
+    ),
+    path(
+        "declarations/<int:id>/documents/<int:document_id>",
+        views_declarations.DocumentDownload.as_view(),
+        name="declaration_document",
+    ),
     path("declarations/<int:id>", views_declarations.DeclarationDetail.as_view(), name="declaration"),
     path("declarations/<int:id>/ceremony", views_declarations.CeremonyRecord.as_view(), name="ceremony"),
     path(

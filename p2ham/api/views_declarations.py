@@ -22,7 +22,7 @@ from p2ham.api.views_periods import _require
 from p2ham.core import policy
 from p2ham.core.policy import Action
 from p2ham.declarations import selectors, services, statements
-from p2ham.declarations.models import Declaration, DeclarationUnit, Witness
+from p2ham.declarations.models import Declaration, DeclarationDocument, DeclarationUnit, Witness
 from p2ham.periods.models import Period
 
 
@@ -154,8 +154,16 @@ class DeclarationList(GenericAPIView):  # type: ignore[type-arg]
         _require(request, Action.DECLARATION_VIEW)
         period = get_object_or_404(Period, year=year)
         qs = selectors.declaration_list(user=request.user, period=period)
-        if request.query_params.get("status"):
-            qs = qs.filter(status=request.query_params["status"])
+        params = request.query_params
+        if params.get("status"):
+            qs = qs.filter(status=params["status"])
+        if params.get("province"):
+            qs = qs.filter(requester_unit__province__code=params["province"])
+        month = params.get("month", "")
+        if month:
+            if not (month.isascii() and month.isdigit() and 1 <= int(month) <= 12):
+                raise exceptions.ValidationError({"month": [_("Use a month number from 1 to 12.")]})
+            qs = qs.filter(planned_date__month=int(month))
         page = self.paginate_queryset(qs.order_by("-created_at"))
         return self.get_paginated_response([_data(d) for d in page or []])
 
@@ -384,3 +392,47 @@ class StatementPdf(APIView):
         return FileResponse(
             io.BytesIO(data), as_attachment=True, filename=f"pernyataan-{unit_code}.pdf", content_type="application/pdf"
         )
+
+
+class DocumentDownload(APIView):
+    """``GET /declarations/{id}/documents/{document_id}``: the cover letter, minutes or a photo."""
+
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiResponse(description="the file"), 404: ERROR_BODY}
+    )
+    def get(self, request: Request, id: int, document_id: int) -> FileResponse:
+        _require(request, Action.DECLARATION_VIEW)
+        declaration = _visible(request, id)
+        document = get_object_or_404(DeclarationDocument, pk=document_id, declaration=declaration)
+        return FileResponse(
+            default_storage.open(document.file, "rb"),
+            as_attachment=True,
+            filename=document.original_name or f"dokumen-{document.pk}",
+            content_type=document.content_type,
+        )
+
+
+class DeclarationProgress(APIView):
+    """``GET /periods/{year}/declarations/progress``: per province, units declared / in process / not started."""
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "DeclarationProgress",
+                fields={
+                    "province": serializers.CharField(),
+                    "total": serializers.IntegerField(),
+                    "declared": serializers.IntegerField(),
+                    "in_process": serializers.IntegerField(),
+                    "not_started": serializers.IntegerField(),
+                },
+                many=True,
+            ),
+            404: ERROR_BODY,
+        }
+    )
+    def get(self, request: Request, year: int) -> Response:
+        _require(request, Action.DECLARATION_VIEW)
+        period = get_object_or_404(Period, year=year)
+        rows = selectors.province_progress(user=request.user, period=period)
+        return Response([{**row, "province": row["province"].code} for row in rows])

@@ -171,3 +171,27 @@ def test_bad_versions_and_months_are_not_server_errors(client, tree, kanwil, dit
     client.force_login(ditjen)
     for month in ("9999-12", "0001-01", "1-1", "2027-13"):
         assert client.get(reverse("declarations:calendar"), {"bulan": month}).status_code == 200
+
+
+def test_api_progress_filters_and_documents(client, tree, kanwil, ditjen, other_kanwil, heads, open_period):
+    from p2ham.api.services import token_issue
+
+    declaration = approved_with_ceremony(tree, kanwil, ditjen, open_period)
+    minutes = declaration.documents.get()
+
+    def api(user, path, **params):
+        raw, _token = token_issue(user=user)
+        return client.get(path, params, HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    year = open_period.year
+    rows = {r["province"]: r for r in api(ditjen, f"/api/v1/periods/{year}/declarations/progress").json()}
+    assert rows["81"]["in_process"] == 3
+    assert api(ditjen, f"/api/v1/periods/{year}/declarations", province="81").json()["count"] == 1
+    assert api(ditjen, f"/api/v1/periods/{year}/declarations", province="12").json()["count"] == 0
+    month = str(declaration.planned_date.month)
+    assert api(ditjen, f"/api/v1/periods/{year}/declarations", month=month).json()["count"] == 1
+    assert api(ditjen, f"/api/v1/periods/{year}/declarations", month="13").status_code == 400
+    response = api(kanwil, f"/api/v1/declarations/{declaration.pk}/documents/{minutes.pk}")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert api(other_kanwil, f"/api/v1/declarations/{declaration.pk}/documents/{minutes.pk}").status_code == 404
