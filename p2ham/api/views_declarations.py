@@ -119,13 +119,7 @@ def _version(body: Any) -> int | None:
 
 
 def _visible(request: Request, pk: int) -> Declaration:
-    declaration = Declaration.objects.select_related("period", "requester_unit__province").filter(pk=pk).first()
-    if (
-        declaration is None
-        or not selectors.declaration_list(user=request.user, period=declaration.period).filter(pk=pk).exists()
-    ):
-        raise Http404
-    return declaration
+    return selectors.declaration_get_or_404(user=request.user, pk=pk)
 
 
 def _inputs(request: Request, data: dict[str, Any]) -> dict[str, Any]:

@@ -93,3 +93,13 @@ def may_read_statement(*, user: Any, participant: DeclarationUnit) -> bool:
     return policy.can(user, Action.DECLARATION_VIEW, participant.unit) or policy.can(
         user, Action.DECLARATION_REQUEST, participant.declaration.requester_unit
     )
+
+
+def declaration_get_or_404(*, user: Any, pk: int) -> Declaration:
+    """One declaration if the user may see it; otherwise 404, whether or not it exists (screens and API)."""
+    from django.http import Http404
+
+    declaration = Declaration.objects.select_related("period", "requester_unit__province").filter(pk=pk).first()
+    if declaration is None or not declaration_list(user=user, period=declaration.period).filter(pk=pk).exists():
+        raise Http404
+    return declaration

@@ -61,10 +61,7 @@ def _crumbs(*items: tuple[str, str]) -> list[tuple[str, str]]:
 
 
 def _visible(request: HttpRequest, pk: int) -> Declaration:
-    declaration = get_object_or_404(Declaration.objects.select_related("period", "requester_unit__province"), pk=pk)
-    if not selectors.declaration_list(user=request.user, period=declaration.period).filter(pk=pk).exists():
-        raise Http404
-    return declaration
+    return selectors.declaration_get_or_404(user=request.user, pk=pk)
 
 
 @login_required
