@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock | cksum | cut -d' ' -f
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test test-fast lint typecheck bench browser-deps messages lock clean
+.PHONY: setup run test test-fast lint typecheck bench bench-load browser-deps messages lock clean
 
 setup: $(STAMP)
 
@@ -47,6 +47,12 @@ typecheck: setup
 bench: setup
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/scoring.py
+	$(BIN)/python bench/assessment_queries.py
+
+# Deadline-day load (~3 min): gunicorn with the production settings on a throwaway PostgreSQL database,
+# driven by locust. Needs PostgreSQL at 127.0.0.1:5432 (BENCH_POSTGRES_URL); uses Redis when it answers.
+bench-load: setup
+	$(BIN)/python bench/deadline.py $(BENCH_ARGS)
 
 # Translators: refresh the catalogue, edit locale/id/LC_MESSAGES/django.po, then compile (needs gettext).
 messages: setup

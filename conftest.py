@@ -20,6 +20,9 @@ from p2ham.organizations.tests.factories import InstitutionFactory, UnitFactory
 
 PASSWORD = "Rahasia-Kuat-2026"
 
+# Fixtures of the apps whose objects other apps' tests (the API's) also need.
+pytest_plugins = ["p2ham.assessments.tests.fixtures"]
+
 
 @dataclass
 class Tree:

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "p2ham.periods",
     "p2ham.instruments",
     "p2ham.declarations",
+    "p2ham.assessments",
     "p2ham.notifications",
     "p2ham.api",
 ]
@@ -309,6 +310,11 @@ if PRODUCTION:
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+# Evidence (data dukung): the largest file (an indicator may set a smaller limit), the total stored per
+# assessment (each content counted once), and the chunk size of resumable uploads.
+EVIDENCE_MAX_FILE_MB = env_int("EVIDENCE_MAX_FILE_MB", 20)
+EVIDENCE_MAX_ASSESSMENT_MB = env_int("EVIDENCE_MAX_ASSESSMENT_MB", 1024)
+UPLOAD_CHUNK_BYTES = env_int("UPLOAD_CHUNK_BYTES", 2 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,7 @@ urlpatterns = [
     path("periode/", include("p2ham.periods.urls")),
     path("instrumen/", include("p2ham.instruments.urls")),
     path("notifikasi/", include("p2ham.notifications.urls")),
+    path("penilaian/", include("p2ham.assessments.urls")),
     path("", include("p2ham.declarations.urls")),
     path("django-admin/", admin.site.urls),
     path("", include("p2ham.core.urls")),

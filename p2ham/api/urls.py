@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from p2ham.api import views, views_declarations, views_periods, views_periods_writes
+from p2ham.api import views, views_assessments, views_declarations, views_periods, views_periods_writes
 
 app_name = "api"
 urlpatterns = [
@@ -67,5 +67,51 @@ urlpatterns = [
         views_periods_writes.InstrumentClone.as_view(),
         name="instrument_clone",
     ),
+    # Evaluation and self-assessment (before the period transitions, whose last segment is a catch-all).
+    path(
+        "periods/<int:year>/units/<str:code>/evaluation",
+        views_assessments.EvaluationDecide.as_view(),
+        name="evaluation",
+    ),
+    path("periods/<int:year>/evaluations", views_assessments.EvaluationBulk.as_view(), name="evaluations"),
+    path("periods/<int:year>/assessments", views_assessments.AssessmentList.as_view(), name="assessments"),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>",
+        views_assessments.AssessmentDetail.as_view(),
+        name="assessment",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/answers/<str:indicator_code>",
+        views_assessments.AnswerWrite.as_view(),
+        name="answer",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/answers/<str:indicator_code>/evidence",
+        views_assessments.EvidenceUpload.as_view(),
+        name="evidence_upload",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/answers/<str:indicator_code>/uploads",
+        views_assessments.UploadStart.as_view(),
+        name="upload_start",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/answers/<str:indicator_code>/comments",
+        views_assessments.CommentThread.as_view(),
+        name="comments",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/submit",
+        views_assessments.SubmitAssessment.as_view(),
+        name="assessment_submit",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/review/<str:action>",
+        views_assessments.KanwilReview.as_view(),
+        name="assessment_review",
+    ),
+    path("evidence/<int:id>", views_assessments.EvidenceDetail.as_view(), name="evidence"),
+    path("evidence/<int:id>/download", views_assessments.EvidenceDownload.as_view(), name="evidence_download"),
+    path("uploads/<uuid:id>", views_assessments.UploadChunk.as_view(), name="upload"),
     path("periods/<int:year>/<str:move>", views_periods.PeriodTransition.as_view(), name="period_transition"),
 ]

@@ -27,6 +27,15 @@ def _navigation(user: Any) -> list[dict[str, Any]]:
                 "name": "declarations",
             }
         )
+    if policy.can(user, Action.ASSESSMENT_VIEW):
+        items.append(
+            {
+                "label": _("Assessments"),
+                "url": reverse("assessments:list"),
+                "icon": "clipboard-check",
+                "name": "assessments",
+            }
+        )
     if policy.can(user, Action.PERIOD_VIEW):
         items.append({"label": _("Periods"), "url": reverse("periods:list"), "icon": "calendar3", "name": "periods"})
     if policy.can(user, Action.UNIT_MANAGE):

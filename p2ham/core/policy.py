@@ -34,6 +34,12 @@ class Action(StrEnum):
     DECLARATION_REQUEST = "declaration.request"  # prepare, submit, record the ceremony (Kanwil, central units)
     DECLARATION_REVIEW = "declaration.review"  # approve, return, reject, complete (Ditjen HAM)
     STATEMENT_SIGN = "declaration.sign"  # the head of the unit itself only
+    EVALUATION_DECIDE = "evaluation.decide"  # lolos / tidak lolos (Ditjen HAM)
+    ASSESSMENT_VIEW = "assessment.view"
+    ASSESSMENT_EDIT = "assessment.edit"  # answers and evidence: the unit's own operators
+    ASSESSMENT_SUBMIT = "assessment.submit"  # the head of the unit itself
+    ASSESSMENT_KANWIL_REVIEW = "assessment.kanwil_review"  # forward to verification or send back
+    ASSESSMENT_COMMENT = "assessment.comment"
 
 
 ALL_ROLES = frozenset(Role)
@@ -46,10 +52,14 @@ NATIONWIDE_ACTIONS = frozenset(
         Action.DEADLINE_EXTEND,
         Action.INSTRUMENT_MANAGE,
         Action.DECLARATION_REVIEW,
+        Action.EVALUATION_DECIDE,
     }
 )
 # Actions that a role allows on its own unit only, never on the units below it.
-OWN_UNIT_ACTIONS = frozenset({Action.STATEMENT_SIGN})
+OWN_UNIT_ACTIONS = frozenset({Action.STATEMENT_SIGN, Action.ASSESSMENT_EDIT, Action.ASSESSMENT_SUBMIT})
+# Actions on the units below a unit-bound grant, not on the grant's own unit: a Kanwil reviews its UPTs'
+# assessments, while its own assessment is reviewed by Ditjen HAM (no one judges their own work).
+STRICT_SUBTREE_ACTIONS = frozenset({Action.ASSESSMENT_KANWIL_REVIEW})
 ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.UNIT_VIEW: ALL_ROLES,
     Action.UNIT_MANAGE: frozenset({Role.ADMIN}),
@@ -67,6 +77,23 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.DECLARATION_REQUEST: frozenset({Role.KANWIL, Role.OPERATOR}),
     Action.DECLARATION_REVIEW: frozenset({Role.DITJEN}),
     Action.STATEMENT_SIGN: frozenset({Role.KEPALA_UNIT}),
+    Action.EVALUATION_DECIDE: frozenset({Role.DITJEN}),
+    Action.ASSESSMENT_VIEW: frozenset(
+        {
+            Role.ADMIN,
+            Role.DITJEN,
+            Role.PIMPINAN,
+            Role.KANWIL,
+            Role.OPERATOR,
+            Role.KEPALA_UNIT,
+            Role.VERIFIKATOR,
+            Role.PENILAI,
+        }
+    ),
+    Action.ASSESSMENT_EDIT: frozenset({Role.OPERATOR}),
+    Action.ASSESSMENT_SUBMIT: frozenset({Role.KEPALA_UNIT}),
+    Action.ASSESSMENT_KANWIL_REVIEW: frozenset({Role.KANWIL, Role.DITJEN}),
+    Action.ASSESSMENT_COMMENT: frozenset({Role.OPERATOR, Role.KEPALA_UNIT, Role.KANWIL, Role.VERIFIKATOR, Role.DITJEN}),
 }
 
 
@@ -173,6 +200,8 @@ def can(user: Any, action: Action, obj: Model | None = None) -> bool:
     if action in OWN_UNIT_ACTIONS:
         # The head of a Kanwil signs for the Kanwil, not for the prisons under it.
         return any(g.unit_id == unit.pk for g in relevant)
+    if action in STRICT_SUBTREE_ACTIONS:
+        return any(g.national or (g.covers(unit) and g.unit_id != unit.pk) for g in relevant)
     return any(g.covers(unit) for g in relevant)
 
 

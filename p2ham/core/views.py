@@ -48,6 +48,9 @@ def home(request: HttpRequest) -> HttpResponse:
         context["timeline"] = period_timeline(
             period=period, tz=unit.province.tzinfo if unit else timezone.get_current_timezone(), unit=unit
         )
+        from p2ham.assessments.selectors import own_assessments
+
+        context["own_assessments"] = {a.unit_id: a for a in own_assessments(user=user, period=period)}
     if role in NATIONAL_HOME_ROLES:
         context["tile_map"] = org_selectors.province_tile_map(
             counts=org_selectors.unit_counts_by_province(user=user),

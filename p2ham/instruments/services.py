@@ -234,11 +234,19 @@ def instrument_publish_version(*, actor: Any, draft: Instrument) -> Instrument:
     draft.current = True
     draft.frozen = True
     draft.save(update_fields=["current", "frozen", "updated_at"])
+    from p2ham.assessments.services import assessments_follow_instrument  # assessments build on instruments
+
+    moved = assessments_follow_instrument(previous=previous, current=draft)
     audit_log(
         actor=actor,
         action="instrument.version.publish",
         target=draft,
-        data={"version": draft.version, "replaces": previous.version, "indicators_removed": removed},
+        data={
+            "version": draft.version,
+            "replaces": previous.version,
+            "indicators_removed": removed,
+            "assessments_moved": moved,
+        },
     )
     return draft
 

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.middleware import HtmxDetails
 from openpyxl import Workbook
 
+from p2ham.assessments.models import Assessment
 from p2ham.core import policy
 from p2ham.core.policy import Action
 from p2ham.core.tabular import TableFileError
@@ -87,6 +88,7 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     period = current_period()
     declaration_state = unit_declaration_state(period=period, unit=unit) if period else None
     participation = unit_participation(user=request.user, period=period, unit=unit) if period else None
+    assessment = Assessment.objects.filter(period=period, unit=unit).first() if period else None
     crumbs = [(_("Home"), reverse("core:home")), (_("Units"), reverse("organizations:unit_list"))]
     crumbs += [
         (a.name, reverse("organizations:unit_detail", args=[a.code]))
@@ -107,6 +109,7 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
             "period": period,
             "declaration_state": declaration_state,
             "participation": participation,
+            "assessment": assessment,
         },
     )
 

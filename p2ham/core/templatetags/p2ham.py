@@ -75,3 +75,9 @@ def stage_label(stage: str) -> str:
 def get_item(mapping: Any, key: Any) -> Any:
     """``mapping[key]`` in a template (None when absent)."""
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def dom_id(code: Any) -> str:
+    """An indicator code as an HTML id / anchor fragment (dots would read as CSS classes)."""
+    return str(code).replace(".", "-").replace(" ", "-")

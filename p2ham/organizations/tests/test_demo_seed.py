@@ -13,6 +13,8 @@ from django.core.management.base import CommandError
 
 from p2ham.accounts.models import Role, RoleAssignment, User
 from p2ham.accounts.validators import validate_nip
+from p2ham.assessments.models import Assessment, Evidence
+from p2ham.declarations.models import Declaration
 from p2ham.organizations.demo import (
     UPT_TYPES,
     WELL_KNOWN_USERNAMES,
@@ -98,8 +100,14 @@ def test_seed_demo_is_idempotent_and_writes_working_accounts(settings, tmp_path)
     first = _counts()
     assert first[1] == len(demo_unit_rows())
     assert first[2] == len(demo_user_rows())
+    # The demo year is under way: declared units, evaluated, assessments at several stages (real services).
+    statuses = Counter(Assessment.objects.values_list("status", flat=True))
+    assert statuses == {"draft": 2, "submitted": 1, "not_eligible": 1}
+    assert Evidence.objects.count() > 20
+    assert Declaration.objects.filter(status=Declaration.Status.COMPLETED).count() == 2
     call_command("seed_demo", quiet=True)
     assert _counts() == first
+    assert Counter(Assessment.objects.values_list("status", flat=True)) == statuses
 
     accounts = json.loads((tmp_path / "demo_accounts.json").read_text(encoding="utf-8"))
     assert {a["role"] for a in accounts} == {r.value for r in Role}

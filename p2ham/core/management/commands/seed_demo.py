@@ -73,6 +73,11 @@ class Command(BaseCommand):
             # The importer sets a password only on the accounts it creates; existing ones are never touched.
             users = users_import_apply(actor=None, plan=user_plan, passwords=passwords)
             period_note = _seed_period(timezone.localdate())
+            current = Period.objects.filter(year=timezone.localdate().year).first()
+            if current is not None:
+                from p2ham.assessments.demo import seed_demo_assessments
+
+                period_note += "\n" + seed_demo_assessments(period=current, passwords=passwords)
         usable = _usable_passwords(passwords, verify=pre_existing)
         accounts = demo_accounts(usable)
         path.parent.mkdir(parents=True, exist_ok=True)
