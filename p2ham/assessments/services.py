@@ -168,12 +168,17 @@ def _lock_for_edit(actor: Any, assessment: Assessment) -> Assessment:
     if not policy.can(actor, Action.ASSESSMENT_EDIT, assessment.unit):
         raise PermissionDenied(_("Only the operators of this unit fill in its assessment."))
     assessment = _lock(assessment)
+    _ensure_open_for_edit(assessment)
+    return assessment
+
+
+def _ensure_open_for_edit(assessment: Assessment) -> None:
+    """The unit may change its assessment: still being filled in, and its window open."""
     if assessment.status != S.DRAFT:
         if assessment.status == S.NOT_ELIGIBLE:
             raise TransitionError(_("This unit did not pass the evaluation; it has no assessment to fill in."))
         raise TransitionError(_("This assessment has been submitted; the unit can no longer change it."))
     _check_window_open(assessment)
-    return assessment
 
 
 def _indicator(assessment: Assessment, code: str) -> Indicator:
@@ -377,7 +382,15 @@ def allowed_kinds(indicator: Indicator) -> tuple[str, ...]:
     return tuple(k for k in (indicator.evidence_kinds or EVIDENCE_KINDS) if k in EVIDENCE_KINDS)
 
 
-@transaction.atomic
+def _check_assessment_limit(assessment: Assessment, size: int) -> None:
+    if assessment.evidence_bytes + size > settings.EVIDENCE_MAX_ASSESSMENT_MB * MB:
+        raise UploadTooLarge(
+            _("The files of this assessment would exceed %(limit)s MB.")
+            % {"limit": settings.EVIDENCE_MAX_ASSESSMENT_MB},
+            code="assessment_limit",
+        )
+
+
 def evidence_add(
     *,
     actor: Any,
@@ -386,10 +399,39 @@ def evidence_add(
     uploaded: Any,
     replaces: Evidence | None = None,
 ) -> Evidence:
-    """Attach a file to an indicator (checked by content; each content stored once per assessment)."""
-    assessment = _lock_for_edit(actor, assessment)
-    indicator = _indicator(assessment, indicator_code)
+    """Attach a file to an indicator (checked by content; each content stored once per assessment).
+
+    The slow part — reading, hashing and storing the file (a network upload with S3) — happens before the
+    assessment is locked, after the same checks the locked part repeats; a refusal there deletes the file."""
+    if not policy.can(actor, Action.ASSESSMENT_EDIT, assessment.unit):
+        raise PermissionDenied(_("Only the operators of this unit fill in its assessment."))
+    fresh = Assessment.objects.select_related("period", "unit__province", "instrument").get(pk=assessment.pk)
+    _ensure_open_for_edit(fresh)
+    indicator = _indicator(fresh, indicator_code)
     checked = check_upload(uploaded, allowed=allowed_kinds(indicator), max_bytes=file_limit_bytes(indicator))
+    stored = ""
+    if not EvidenceBlob.objects.filter(assessment=fresh, sha256=checked.sha256).exists():
+        _check_assessment_limit(fresh, checked.size)
+        stored = store_private(uploaded, folder=f"evidence/{fresh.period.year}/{fresh.unit_id}", checked=checked)
+    try:
+        with transaction.atomic():
+            evidence, used = _evidence_record(
+                actor=actor, assessment=fresh, indicator=indicator, checked=checked, stored=stored, replaces=replaces
+            )
+    except BaseException:
+        if stored:  # the database keeps nothing of a failed upload, so the storage must not either
+            default_storage.delete(stored)
+        raise
+    if stored and not used:  # someone stored the same content meanwhile: theirs serves both
+        default_storage.delete(stored)
+    return evidence
+
+
+def _evidence_record(
+    *, actor: Any, assessment: Assessment, indicator: Indicator, checked: Any, stored: str, replaces: Evidence | None
+) -> tuple[Evidence, bool]:
+    """The database side of ``evidence_add``, under the assessment's lock; says whether ``stored`` was used."""
+    assessment = _lock_for_edit(actor, assessment)
     answer, _created = Answer.objects.get_or_create(
         assessment=assessment, indicator_code=indicator.code, defaults={"indicator": indicator}
     )
@@ -403,43 +445,29 @@ def evidence_add(
     if any(e.blob.sha256 == checked.sha256 for e in current):
         raise ValidationError({"file": [_("This file is already attached to this indicator.")]})
     blob = EvidenceBlob.objects.filter(assessment=assessment, sha256=checked.sha256).first()
-    stored = ""
-    try:
-        if blob is None:
-            limit = settings.EVIDENCE_MAX_ASSESSMENT_MB * MB
-            if assessment.evidence_bytes + checked.size > limit:
-                raise UploadTooLarge(
-                    _("The files of this assessment would exceed %(limit)s MB.")
-                    % {"limit": settings.EVIDENCE_MAX_ASSESSMENT_MB},
-                    code="assessment_limit",
-                )
-            stored = store_private(
-                uploaded, folder=f"evidence/{assessment.period.year}/{assessment.unit_id}", checked=checked
-            )
-            with transaction.atomic():
-                blob = EvidenceBlob.objects.create(
-                    assessment=assessment,
-                    sha256=checked.sha256,
-                    storage_name=stored,
-                    size=checked.size,
-                    kind=checked.kind,
-                    content_type=checked.content_type,
-                )
-            Assessment.objects.filter(pk=assessment.pk).update(evidence_bytes=F("evidence_bytes") + checked.size)
-        evidence = Evidence.objects.create(
-            answer=answer,
-            blob=blob,
-            original_name=clean_file_name(checked.original_name),
-            uploaded_by=actor,
-            replaces=replaces,
+    used = False
+    if blob is None:
+        _check_assessment_limit(assessment, checked.size)
+        blob = EvidenceBlob.objects.create(
+            assessment=assessment,
+            sha256=checked.sha256,
+            storage_name=stored,
+            size=checked.size,
+            kind=checked.kind,
+            content_type=checked.content_type,
         )
-        if replaces is not None:
-            replaces.superseded_at = timezone.now()
-            replaces.save(update_fields=["superseded_at"])
-    except BaseException:
-        if stored:  # the database keeps nothing of a failed upload, so the storage must not either
-            default_storage.delete(stored)
-        raise
+        used = True
+        Assessment.objects.filter(pk=assessment.pk).update(evidence_bytes=F("evidence_bytes") + checked.size)
+    evidence = Evidence.objects.create(
+        answer=answer,
+        blob=blob,
+        original_name=clean_file_name(checked.original_name),
+        uploaded_by=actor,
+        replaces=replaces,
+    )
+    if replaces is not None:
+        replaces.superseded_at = timezone.now()
+        replaces.save(update_fields=["superseded_at"])
     audit_log(
         actor=actor,
         action="assessment.evidence.replace" if replaces else "assessment.evidence.add",
@@ -454,7 +482,7 @@ def evidence_add(
             "replaces": replaces.pk if replaces else None,
         },
     )
-    return evidence
+    return evidence, used
 
 
 @transaction.atomic
