@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "p2ham.instruments",
     "p2ham.declarations",
     "p2ham.assessments",
+    "p2ham.reviews",
     "p2ham.notifications",
     "p2ham.api",
 ]
@@ -315,6 +316,11 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 EVIDENCE_MAX_FILE_MB = env_int("EVIDENCE_MAX_FILE_MB", 20)
 EVIDENCE_MAX_ASSESSMENT_MB = env_int("EVIDENCE_MAX_ASSESSMENT_MB", 1024)
 UPLOAD_CHUNK_BYTES = env_int("UPLOAD_CHUNK_BYTES", 2 * 1024 * 1024)
+# The panel: assessors' scores of one indicator (0-100) or of the total that differ by more than these
+# points are flagged for the chair; the daily digest lists items waiting longer than REVIEW_WAIT_DAYS.
+PANEL_MARGIN_INDICATOR = env_int("PANEL_MARGIN_INDICATOR", 25)
+PANEL_MARGIN_TOTAL = env_int("PANEL_MARGIN_TOTAL", 10)
+REVIEW_WAIT_DAYS = env_int("REVIEW_WAIT_DAYS", 5)
 
 LOGGING = {
     "version": 1,

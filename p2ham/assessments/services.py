@@ -55,7 +55,7 @@ MAX_FILES_PER_INDICATOR = 20
 NOTE_MAX = 5000
 COMMENT_MAX = 4000
 
-# The one table of legal moves: (from, to) -> audit action. Verification and the panel add theirs later.
+# The one table of legal moves: (from, to) -> audit action.
 TRANSITIONS: dict[tuple[str, str], str] = {
     (S.NOT_ELIGIBLE, S.DRAFT): "assessment.evaluate.eligible",
     (S.DRAFT, S.NOT_ELIGIBLE): "assessment.evaluate.not_eligible",
@@ -65,6 +65,13 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (S.IN_KANWIL_REVIEW, S.IN_VERIFICATION): "assessment.kanwil.forward",
     (S.SUBMITTED, S.DRAFT): "assessment.kanwil.return",
     (S.IN_KANWIL_REVIEW, S.DRAFT): "assessment.kanwil.return",
+    # Verification (p2ham.reviews): only the indicators needing repair go back, in numbered rounds.
+    (S.IN_VERIFICATION, S.RETURNED): "verification.return",
+    (S.RETURNED, S.IN_VERIFICATION): "verification.reopen",  # the unit resubmitted, or the due date passed
+    (S.IN_VERIFICATION, S.VERIFIED): "verification.verified",
+    # The panel: starts once the assessment is verified and its panel is complete.
+    (S.VERIFIED, S.IN_PANEL): "panel.start",
+    (S.IN_PANEL, S.SCORED): "panel.scored",
 }
 
 
@@ -164,16 +171,35 @@ def _check_window_open(assessment: Assessment) -> None:
         raise DeadlinePassed(_deadline_message(state, assessment.unit))
 
 
-def _lock_for_edit(actor: Any, assessment: Assessment) -> Assessment:
+def _lock_for_edit(actor: Any, assessment: Assessment, indicator_code: str) -> Assessment:
     if not policy.can(actor, Action.ASSESSMENT_EDIT, assessment.unit):
         raise PermissionDenied(_("Only the operators of this unit fill in its assessment."))
     assessment = _lock(assessment)
-    _ensure_open_for_edit(assessment)
+    _ensure_open_for_edit(assessment, indicator_code)
     return assessment
 
 
-def _ensure_open_for_edit(assessment: Assessment) -> None:
-    """The unit may change its assessment: still being filled in, and its window open."""
+def _ensure_open_for_edit(assessment: Assessment, indicator_code: str) -> None:
+    """The unit may change this indicator: the assessment is still being filled in and its window is open,
+    or the indicator was returned for repair and the round's due date has not passed."""
+    if assessment.status == S.RETURNED:
+        # The repair rounds live in the reviews app, which builds on this one (hence the late import).
+        from p2ham.reviews.selectors import open_revision
+
+        revision = open_revision(assessment)
+        if revision is None:
+            raise TransitionError(_("This assessment is with the verifier; the unit can no longer change it."))
+        if revision.due_at <= timezone.now():
+            raise DeadlinePassed(
+                _("The repair was due on %(when)s; the returned indicators stay as they were.")
+                % {"when": local_datetime(revision.due_at, assessment.unit)}
+            )
+        if indicator_code not in revision.codes:
+            raise TransitionError(
+                _("Indicator %(code)s was not returned for repair; only the returned indicators can be changed.")
+                % {"code": indicator_code}
+            )
+        return
     if assessment.status != S.DRAFT:
         if assessment.status == S.NOT_ELIGIBLE:
             raise TransitionError(_("This unit did not pass the evaluation; it has no assessment to fill in."))
@@ -330,7 +356,7 @@ def answer_save(
     version: int | None = None,
 ) -> Answer:
     """Save one indicator's answer and note; refused (with the other's change) when it changed meanwhile."""
-    assessment = _lock_for_edit(actor, assessment)
+    assessment = _lock_for_edit(actor, assessment, indicator_code)
     indicator = _indicator(assessment, indicator_code)
     note = note.strip()
     if len(note) > NOTE_MAX:
@@ -406,7 +432,7 @@ def evidence_add(
     if not policy.can(actor, Action.ASSESSMENT_EDIT, assessment.unit):
         raise PermissionDenied(_("Only the operators of this unit fill in its assessment."))
     fresh = Assessment.objects.select_related("period", "unit__province", "instrument").get(pk=assessment.pk)
-    _ensure_open_for_edit(fresh)
+    _ensure_open_for_edit(fresh, indicator_code)
     indicator = _indicator(fresh, indicator_code)
     checked = check_upload(uploaded, allowed=allowed_kinds(indicator), max_bytes=file_limit_bytes(indicator))
     stored = ""
@@ -431,7 +457,7 @@ def _evidence_record(
     *, actor: Any, assessment: Assessment, indicator: Indicator, checked: Any, stored: str, replaces: Evidence | None
 ) -> tuple[Evidence, bool]:
     """The database side of ``evidence_add``, under the assessment's lock; says whether ``stored`` was used."""
-    assessment = _lock_for_edit(actor, assessment)
+    assessment = _lock_for_edit(actor, assessment, indicator.code)
     answer, _created = Answer.objects.get_or_create(
         assessment=assessment, indicator_code=indicator.code, defaults={"indicator": indicator}
     )
@@ -488,7 +514,7 @@ def _evidence_record(
 @transaction.atomic
 def evidence_remove(*, actor: Any, evidence: Evidence) -> Evidence:
     """Take a file off its indicator; it stays in the history (and in the audit log)."""
-    assessment = _lock_for_edit(actor, evidence.answer.assessment)
+    assessment = _lock_for_edit(actor, evidence.answer.assessment, evidence.answer.indicator_code)
     evidence = Evidence.objects.select_for_update(of=("self",)).select_related("answer", "blob").get(pk=evidence.pk)
     if not evidence.current:
         raise TransitionError(_("This file is no longer current."))
@@ -518,7 +544,7 @@ def upload_start(
     replaces: Evidence | None = None,
 ) -> UploadSession:
     """Open a resumable upload of ``size`` bytes; chunks then arrive in order and can be resent."""
-    assessment = _lock_for_edit(actor, assessment)
+    assessment = _lock_for_edit(actor, assessment, indicator_code)
     indicator = _indicator(assessment, indicator_code)
     limit = file_limit_bytes(indicator)
     if size <= 0:
@@ -596,7 +622,7 @@ def _upload_chunk(*, actor: Any, session: UploadSession, offset: int, data: byte
         raise PermissionDenied
     if session.evidence_id is not None:
         return session.evidence  # type: ignore[return-value]  # already complete: the same answer again
-    _lock_for_edit(actor, session.assessment)
+    _lock_for_edit(actor, session.assessment, session.indicator_code)
     if offset != session.received:
         raise UploadOffsetMismatch(
             _("The upload stands at byte %(n)s; continue from there.") % {"n": session.received},

@@ -40,6 +40,9 @@ class Action(StrEnum):
     ASSESSMENT_SUBMIT = "assessment.submit"  # the head of the unit itself
     ASSESSMENT_KANWIL_REVIEW = "assessment.kanwil_review"  # forward to verification or send back
     ASSESSMENT_COMMENT = "assessment.comment"
+    REVIEW_ASSIGN = "review.assign"  # assign verifiers and panels; the workload view (Ditjen HAM)
+    VERIFICATION_PERFORM = "verification.perform"  # verifiers, on the assessments assigned to them
+    PANEL_SCORE = "panel.score"  # assessors, on the panels they sit on (the chair also moderates)
 
 
 ALL_ROLES = frozenset(Role)
@@ -53,6 +56,7 @@ NATIONWIDE_ACTIONS = frozenset(
         Action.INSTRUMENT_MANAGE,
         Action.DECLARATION_REVIEW,
         Action.EVALUATION_DECIDE,
+        Action.REVIEW_ASSIGN,
     }
 )
 # Actions that a role allows on its own unit only, never on the units below it.
@@ -94,6 +98,9 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.ASSESSMENT_SUBMIT: frozenset({Role.KEPALA_UNIT}),
     Action.ASSESSMENT_KANWIL_REVIEW: frozenset({Role.KANWIL, Role.DITJEN}),
     Action.ASSESSMENT_COMMENT: frozenset({Role.OPERATOR, Role.KEPALA_UNIT, Role.KANWIL, Role.VERIFIKATOR, Role.DITJEN}),
+    Action.REVIEW_ASSIGN: frozenset({Role.DITJEN}),
+    Action.VERIFICATION_PERFORM: frozenset({Role.VERIFIKATOR}),
+    Action.PANEL_SCORE: frozenset({Role.PENILAI}),
 }
 
 
