@@ -27,12 +27,16 @@ from p2ham.periods.models import Period
 DECLARATIONS = (
     ("kanwil", "KANWIL-81", ("LAPAS-81-AMBON", "RUTAN-81-AMBON")),
     ("kanwil.73", "KANWIL-73", ("LAPAS-73-MAKASSAR", "RUTAN-73-SINJAI")),
+    ("kanwil.35", "KANWIL-35", ("BAPAS-35-SURABAYA", "LAPAS-35-MALANG")),
 )
 # How far each unit has got: the share of indicators answered with their evidence, and whether it submitted.
 PROGRESS = {
     "LAPAS-81-AMBON": (0.6, False),
     "RUTAN-81-AMBON": (1.0, True),
     "LAPAS-73-MAKASSAR": (0.25, False),
+    # These two go on to verification and the panel (p2ham.reviews.demo).
+    "BAPAS-35-SURABAYA": (1.0, True),
+    "LAPAS-35-MALANG": (1.0, True),
 }
 NOT_ELIGIBLE = {
     "RUTAN-73-SINJAI": "1. Belum tersedia jalur landai (ramp) pada pintu masuk layanan kunjungan.\n"
@@ -167,5 +171,5 @@ def seed_demo_assessments(*, period: Period, passwords: dict[str, str]) -> str:
     counts = {s: sum(1 for a in assessments if a.status == s) for s in (Assessment.Status.DRAFT, "not_eligible")}
     return (
         f"Demo: {len(DECLARATIONS)} declarations completed; {len(assessments)} units evaluated "
-        f"({counts['not_eligible']} not eligible), assessments filled in part, one submitted to its Kanwil."
+        f"({counts['not_eligible']} not eligible), assessments filled in part, three submitted to their Kanwil."
     )

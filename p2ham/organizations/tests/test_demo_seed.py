@@ -102,9 +102,9 @@ def test_seed_demo_is_idempotent_and_writes_working_accounts(settings, tmp_path)
     assert first[2] == len(demo_user_rows())
     # The demo year is under way: declared units, evaluated, assessments at several stages (real services).
     statuses = Counter(Assessment.objects.values_list("status", flat=True))
-    assert statuses == {"draft": 2, "submitted": 1, "not_eligible": 1}
+    assert statuses == {"draft": 2, "not_eligible": 1, "returned": 1, "in_panel": 1, "scored": 1}
     assert Evidence.objects.count() > 20
-    assert Declaration.objects.filter(status=Declaration.Status.COMPLETED).count() == 2
+    assert Declaration.objects.filter(status=Declaration.Status.COMPLETED).count() == 3
     call_command("seed_demo", quiet=True)
     assert _counts() == first
     assert Counter(Assessment.objects.values_list("status", flat=True)) == statuses

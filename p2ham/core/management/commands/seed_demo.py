@@ -77,7 +77,10 @@ class Command(BaseCommand):
             if current is not None:
                 from p2ham.assessments.demo import seed_demo_assessments
 
+                from p2ham.reviews.demo import seed_demo_reviews
+
                 period_note += "\n" + seed_demo_assessments(period=current, passwords=passwords)
+                period_note += "\n" + seed_demo_reviews(period=current)
         usable = _usable_passwords(passwords, verify=pre_existing)
         accounts = demo_accounts(usable)
         path.parent.mkdir(parents=True, exist_ok=True)
