@@ -63,6 +63,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         from p2ham.core.files import UploadKindNotAllowed, UploadTooLarge
         from p2ham.declarations.services import StaleVersion
         from p2ham.periods.services import TransitionError
+        from p2ham.reviews.services import ConflictOfInterest
 
         if isinstance(exc, assessment_services.StaleVersion):
             exc = _assessment_stale(exc)
@@ -78,6 +79,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             )
         elif isinstance(exc, StaleVersion):
             exc = Conflict(" ".join(exc.messages), code="stale")
+        elif isinstance(exc, ConflictOfInterest):
+            exc = Conflict(" ".join(exc.messages), code="conflict_of_interest")
         elif isinstance(exc, TransitionError):
             exc = ApiError(
                 " ".join(exc.messages),
@@ -112,16 +115,20 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 
 def _assessment_stale(exc: Any) -> exceptions.APIException:
-    """A stale answer save shows the change that won, so the client can merge instead of overwriting."""
+    """A stale save (an answer, a verdict, a panel score or a moderation) shows the change that won, so the
+    client can merge instead of overwriting."""
     from p2ham.api.serializers_assessments import AnswerSerializer, answer_data
+    from p2ham.api.serializers_reviews import stale_current
     from p2ham.assessments.models import Answer
 
     current = getattr(exc, "current", None)
-    if not isinstance(current, Answer):
+    shown = (
+        AnswerSerializer(answer_data(current.indicator_code, current)).data
+        if isinstance(current, Answer)
+        else stale_current(current)
+    )
+    if shown is None:
         return Conflict(" ".join(exc.messages), code="stale")
     return ApiError(
-        " ".join(exc.messages),
-        code="stale",
-        status_code=status.HTTP_409_CONFLICT,
-        extra={"current": AnswerSerializer(answer_data(current.indicator_code, current)).data},
+        " ".join(exc.messages), code="stale", status_code=status.HTTP_409_CONFLICT, extra={"current": shown}
     )

@@ -1,7 +1,14 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from p2ham.api import views, views_assessments, views_declarations, views_periods, views_periods_writes
+from p2ham.api import (
+    views,
+    views_assessments,
+    views_declarations,
+    views_periods,
+    views_periods_writes,
+    views_reviews,
+)
 
 app_name = "api"
 urlpatterns = [
@@ -110,6 +117,112 @@ urlpatterns = [
         views_assessments.KanwilReview.as_view(),
         name="assessment_review",
     ),
+    # Verification and the panel (stages 6–7).
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/verification",
+        views_reviews.VerificationDetail.as_view(),
+        name="verification",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/answers/<str:indicator_code>/verification",
+        views_reviews.VerificationWrite.as_view(),
+        name="verification_write",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/return",
+        views_reviews.VerificationReturn.as_view(),
+        name="verification_return",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/resubmit",
+        views_reviews.VerificationResubmit.as_view(),
+        name="verification_resubmit",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/resume",
+        views_reviews.VerificationResume.as_view(),
+        name="verification_resume",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/verify",
+        views_reviews.VerificationComplete.as_view(),
+        name="verification_complete",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/verifiers",
+        views_reviews.VerifierList.as_view(),
+        name="verifiers",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/verifiers/<str:username>",
+        views_reviews.VerifierDetail.as_view(),
+        name="verifier",
+    ),
+    path("periods/<int:year>/assessments/<str:unit_code>/panel", views_reviews.PanelDetail.as_view(), name="panel"),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/panel/assessors",
+        views_reviews.PanelAssessorList.as_view(),
+        name="panel_assessors",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/panel/assessors/<str:username>",
+        views_reviews.PanelAssessorDetail.as_view(),
+        name="panel_assessor",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/panel/scores/<str:indicator_code>",
+        views_reviews.ScoreWrite.as_view(),
+        name="panel_score",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/panel/submit",
+        views_reviews.PanelSubmit.as_view(),
+        name="panel_submit",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/panel/moderate",
+        views_reviews.PanelModerate.as_view(),
+        name="panel_moderate",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/panel/finish",
+        views_reviews.PanelFinish.as_view(),
+        name="panel_finish",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/panel/conflict",
+        views_reviews.PanelConflict.as_view(),
+        name="panel_conflict",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/adjustments",
+        views_reviews.AdjustmentCreate.as_view(),
+        name="adjustments",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/adjustments/<int:id>",
+        views_reviews.AdjustmentDetail.as_view(),
+        name="adjustment",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/adjustments/<int:id>/document",
+        views_reviews.AdjustmentDocument.as_view(),
+        name="adjustment_document",
+    ),
+    path("periods/<int:year>/assessments/<str:unit_code>/veto", views_reviews.VetoWrite.as_view(), name="veto"),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/field-visits",
+        views_reviews.FieldVisitCreate.as_view(),
+        name="field_visits",
+    ),
+    path(
+        "periods/<int:year>/assessments/<str:unit_code>/field-visits/<int:id>/photos/<int:photo_id>",
+        views_reviews.FieldVisitPhotoDownload.as_view(),
+        name="field_visit_photo",
+    ),
+    path("periods/<int:year>/assignments/verifiers", views_reviews.VerifiersBulk.as_view(), name="assign_verifiers"),
+    path("periods/<int:year>/assignments/panels", views_reviews.PanelsBulk.as_view(), name="assign_panels"),
+    path("periods/<int:year>/workload", views_reviews.Workload.as_view(), name="workload"),
     path("evidence/<int:id>", views_assessments.EvidenceDetail.as_view(), name="evidence"),
     path("evidence/<int:id>/download", views_assessments.EvidenceDownload.as_view(), name="evidence_download"),
     path("uploads/<uuid:id>", views_assessments.UploadChunk.as_view(), name="upload"),

@@ -4,6 +4,7 @@ the gaps that block submission, the lists of Ditjen and the Kanwil, and each uni
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,6 +121,12 @@ class IndicatorRow:
     unread: int = 0
     open_follow_ups: list[Any] = field(default_factory=list)
     file_count: int | None = None  # set by ``assessment_progress``, which counts files without loading them
+    # Set by the views from ``verification_for_unit``: the verdict the unit has been told (a
+    # ``reviews.Verification``), the indicator's item in the latest repair round (a ``reviews.RevisionItem``),
+    # and whether the viewer may change the indicator now.
+    verdict: Any = None
+    repair: Any = None
+    editable: bool = False
 
     @property
     def evidence_count(self) -> int:
@@ -327,6 +334,110 @@ def submission_gaps(assessment: Assessment, page: AssessmentPage | None = None) 
 def comment_thread(*, assessment: Assessment, indicator_code: str) -> QuerySet[Comment]:
     """One indicator's thread, oldest first, with the authors."""
     return Comment.objects.filter(assessment=assessment, indicator_code=indicator_code).select_related("author")
+
+
+# ---------------------------------------------------------------- verification as the unit sees it
+
+_S = Assessment.Status
+# The unit is shown the verifier's verdicts once it has been told them: from the first return for repair, or
+# when verification is complete. While the verifier works again after a round, only the verdicts recorded
+# before that round went back are shown; new work stays with the verifier until the next return or the end.
+VERDICTS_SHOWN = frozenset({_S.RETURNED, _S.VERIFIED, _S.IN_PANEL, _S.SCORED, _S.DETERMINED})
+VERIFICATION_STARTED = VERDICTS_SHOWN | {_S.IN_VERIFICATION}
+
+
+@dataclass
+class VerificationForUnit:
+    """Verification as the unit sees it: the repair rounds (oldest first), the verdicts it has been told and,
+    while verification goes on, the items of the latest round."""
+
+    status: str
+    rounds: list[Any]  # reviews.RevisionRequest, with ``items`` (and their reasons) prefetched
+    verdicts: dict[str, Any]  # indicator code -> reviews.Verification
+    items: dict[str, Any]  # indicator code -> reviews.RevisionItem of the latest round
+    now: dt.datetime
+    tz: Any
+
+    @property
+    def open(self) -> Any:
+        """The round the unit is repairing: sent back and not closed yet."""
+        if self.status != _S.RETURNED:
+            return None
+        return next((r for r in reversed(self.rounds) if r.closed_at is None), None)
+
+    @property
+    def overdue(self) -> bool:
+        round_ = self.open
+        return round_ is not None and round_.due_at <= self.now
+
+    @property
+    def days_left(self) -> int:
+        """Whole days until the due day (0 on the due day itself), in the unit's time zone."""
+        round_ = self.open
+        if round_ is None:
+            return 0
+        return (timezone.localtime(round_.due_at, self.tz).date() - timezone.localtime(self.now, self.tz).date()).days
+
+    @property
+    def repairable(self) -> frozenset[str]:
+        """The indicators the unit may change now: those of the open round, until its due date."""
+        round_ = self.open
+        if round_ is None or self.overdue:
+            return frozenset()
+        return frozenset(i.indicator_code for i in round_.items.all())
+
+    @property
+    def counts(self) -> list[tuple[str, int]]:
+        """How many indicators got each verdict, in the order of the verdicts."""
+        from p2ham.reviews.models import Verdict
+
+        given = [v.verdict for v in self.verdicts.values()]
+        return [(str(label), given.count(value)) for value, label in Verdict.choices if value in given]
+
+    def attach(self, rows: Iterable[IndicatorRow]) -> None:
+        for row in rows:
+            row.verdict = self.verdicts.get(row.indicator.code)
+            row.repair = self.items.get(row.indicator.code)
+
+
+def verification_for_unit(*, assessment: Assessment) -> VerificationForUnit | None:
+    """What the unit's page shows of verification once it has started, in three queries whatever the number
+    of indicators (none before verification)."""
+    status = assessment.status
+    if status not in VERIFICATION_STARTED:
+        return None
+    # The reviews app builds on this one (hence the late import).
+    from p2ham.reviews.models import RevisionItem, RevisionRequest, Verification
+
+    rounds = list(
+        RevisionRequest.objects.filter(assessment=assessment)
+        .select_related("closed_by")
+        .prefetch_related(Prefetch("items", queryset=RevisionItem.objects.select_related("reason", "option_before")))
+        .order_by("round")
+    )
+    verdicts = Verification.objects.filter(assessment=assessment).select_related("option", "reason")
+    if status == _S.IN_VERIFICATION:
+        # The verifier is at work: only what the unit was told when the latest round went back.
+        verdicts = verdicts.filter(round__lt=rounds[-1].round) if rounds else verdicts.none()
+    items = {}
+    if rounds and status in (_S.IN_VERIFICATION, _S.RETURNED):
+        items = {i.indicator_code: i for i in rounds[-1].items.all()}
+    return VerificationForUnit(
+        status=status,
+        rounds=rounds,
+        verdicts={v.indicator_code: v for v in verdicts},
+        items=items,
+        now=timezone.now(),
+        tz=assessment.unit.province.tzinfo,
+    )
+
+
+def with_repair_due(qs: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    """Annotate ``repair_due``: when the open repair round of a returned assessment is due (else None)."""
+    from p2ham.reviews.models import RevisionRequest
+
+    due = RevisionRequest.objects.filter(assessment=OuterRef("pk"), closed_at__isnull=True).order_by("-round")
+    return qs.annotate(repair_due=Subquery(due.values("due_at")[:1]))
 
 
 # ---------------------------------------------------------------- lists

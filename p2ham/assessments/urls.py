@@ -22,6 +22,7 @@ urlpatterns = [
     path("unggah/<uuid:session_id>/", views.upload_chunk, name="upload_chunk"),
     path("<int:year>/<str:unit_code>/komentar/<str:indicator_code>/", views.comments, name="comments"),
     path("<int:year>/<str:unit_code>/kirim/", views.submit, name="submit"),
+    path("<int:year>/<str:unit_code>/kirim-perbaikan/", views.resubmit, name="resubmit"),
     path("<int:year>/<str:unit_code>/reviu/<str:action>/", views.kanwil_review, name="kanwil_review"),
     path("bukti/<int:pk>/unduh/", views.evidence_download, name="evidence_download"),
     path("bukti/<int:pk>/lihat/", views.evidence_preview, name="evidence_preview"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -28,10 +30,12 @@ from p2ham.core.files import UploadKindNotAllowed, UploadTooLarge
 from p2ham.core.policy import Action
 from p2ham.organizations.models import Province, UnitType
 from p2ham.periods.selectors import current_period
+from p2ham.reviews import services as review_services
+from p2ham.reviews.selectors import round_change
 
 S = Assessment.Status
 PREVIEW_KINDS = {"pdf", "jpeg", "png", "webp"}
-FILTERS = {"belum-dijawab": "unanswered", "bukti-kurang": "evidence"}
+FILTERS = {"belum-dijawab": "unanswered", "bukti-kurang": "evidence", "perbaikan": "repair"}
 SORTS = {
     "unit": "unit__name",
     "-unit": "-unit__name",
@@ -58,23 +62,45 @@ def _page_url(assessment: Assessment, code: str = "") -> str:
     return url + (f"#ind-{code.replace('.', '-')}" if code else "")
 
 
-def _abilities(user: Any, assessment: Assessment, window: Any) -> dict[str, bool]:
+def _abilities(
+    user: Any, assessment: Assessment, window: Any, verification: selectors.VerificationForUnit | None
+) -> dict[str, Any]:
+    """What the viewer may do on the page. ``edit_codes``: the indicators ``can_edit`` covers (None: all of
+    them, while the assessment is being filled in; only the returned ones during a repair round)."""
     is_open = window is not None and window.status == "open"
     reviewable = assessment.status in (S.SUBMITTED, S.IN_KANWIL_REVIEW)
+    operator = policy.can(user, Action.ASSESSMENT_EDIT, assessment.unit)
+    head = policy.can(user, Action.ASSESSMENT_SUBMIT, assessment.unit)
+    # A round that can still be repaired: returned, and the due date not passed (the services check again).
+    repairable = verification.repairable if verification is not None else frozenset()
+    if assessment.status == S.DRAFT:
+        can_edit, edit_codes = operator and is_open, None
+    else:
+        can_edit, edit_codes = operator and bool(repairable), repairable
     return {
-        "can_edit": policy.can(user, Action.ASSESSMENT_EDIT, assessment.unit)
-        and assessment.status == S.DRAFT
-        and is_open,
-        "can_submit": policy.can(user, Action.ASSESSMENT_SUBMIT, assessment.unit)
-        and assessment.status == S.DRAFT
-        and is_open,
+        "can_edit": can_edit,
+        "edit_codes": edit_codes,
+        "can_submit": head and assessment.status == S.DRAFT and is_open,
+        "can_resubmit": head and bool(repairable),
         "can_review": policy.can(user, Action.ASSESSMENT_KANWIL_REVIEW, assessment.unit) and reviewable,
         "can_comment": policy.can(user, Action.ASSESSMENT_COMMENT, assessment.unit) and assessment.eligible,
     }
 
 
-def _context(request: HttpRequest, assessment: Assessment, **extra: Any) -> dict[str, Any]:
+def _context(
+    request: HttpRequest, assessment: Assessment, *, rows: Iterable[selectors.IndicatorRow] = (), **extra: Any
+) -> dict[str, Any]:
+    """The context every assessment screen shares; ``rows`` get the verification the unit has been told and
+    whether the viewer may change them now."""
+    rows = list(rows)
     window = selectors.edit_window(assessment)
+    verification = selectors.verification_for_unit(assessment=assessment)
+    abilities = _abilities(request.user, assessment, window, verification)
+    codes = abilities["edit_codes"]
+    for row in rows:
+        row.editable = abilities["can_edit"] and (codes is None or row.indicator.code in codes)
+    if verification is not None:
+        verification.attach(rows)
     return {
         "assessment": assessment,
         "unit": assessment.unit,
@@ -82,8 +108,9 @@ def _context(request: HttpRequest, assessment: Assessment, **extra: Any) -> dict
         "base": _page_url(assessment),
         "files_base": reverse("assessments:list") + "bukti/",
         "window": window,
+        "verification": verification,
         "active_nav": "assessments",
-        **_abilities(request.user, assessment, window),
+        **abilities,
         **extra,
     }
 
@@ -110,8 +137,10 @@ def assessment_index(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:100]
     sort = request.GET.get("sort", "unit")
     rows = (
-        selectors.assessment_list(
-            user=user, period=period, status=status, province=province, unit_type=unit_type, q=q
+        selectors.with_repair_due(
+            selectors.assessment_list(
+                user=user, period=period, status=status, province=province, unit_type=unit_type, q=q
+            )
         ).order_by(SORTS.get(sort, "unit__name"), "pk")
         if period
         else Assessment.objects.none()
@@ -132,6 +161,7 @@ def assessment_index(request: HttpRequest) -> HttpResponse:
             "provinces": Province.objects.order_by("code"),
             "unit_types": UnitType.objects.order_by("order", "name"),
             "can_evaluate": policy.can(user, Action.EVALUATION_DECIDE),
+            "now": timezone.now(),
             "active_nav": "assessments",
             "breadcrumbs": [(_("Home"), reverse("core:home")), (_("Self-assessment"), "")],
         },
@@ -147,25 +177,29 @@ def assessment_page(request: HttpRequest, year: int, unit_code: str) -> HttpResp
     assessment = selectors.assessment_get_or_404(user=request.user, year=year, unit_code=unit_code)
     page = selectors.assessment_page(assessment=assessment, user=request.user)
     shown = FILTERS.get(request.GET.get("tampil", ""), "")
+    context = _context(
+        request,
+        assessment,
+        rows=page.rows,
+        page=page,
+        shown=shown,
+        changes=assessment.status_changes.select_related("actor").order_by("-created_at")[:10],
+        chunk_bytes=settings.UPLOAD_CHUNK_BYTES,
+        breadcrumbs=_crumbs((assessment.unit.name, "")),
+    )
     criteria = page.criteria
     if shown:
-        keep = (lambda r: not r.answered) if shown == "unanswered" else (lambda r: not r.evidence_ok)
+        verification = context["verification"]
+        returned = frozenset(verification.items) if verification is not None and verification.open else frozenset()
+        keep = {
+            "unanswered": lambda r: not r.answered,
+            "evidence": lambda r: not r.evidence_ok,
+            "repair": lambda r: r.indicator.code in returned,
+        }[shown]
         criteria = [selectors.CriterionRow(c.criterion, [r for r in c.indicators if keep(r)]) for c in page.criteria]
         criteria = [c for c in criteria if c.indicators]
-    return render(
-        request,
-        "assessments/page.html",
-        _context(
-            request,
-            assessment,
-            page=page,
-            criteria=criteria,
-            shown=shown,
-            changes=assessment.status_changes.select_related("actor").order_by("-created_at")[:10],
-            chunk_bytes=settings.UPLOAD_CHUNK_BYTES,
-            breadcrumbs=_crumbs((assessment.unit.name, "")),
-        ),
-    )
+    context["criteria"] = criteria
+    return render(request, "assessments/page.html", context)
 
 
 def _indicator_context(request: HttpRequest, assessment: Assessment, code: str, **extra: Any) -> dict[str, Any]:
@@ -176,7 +210,9 @@ def _indicator_context(request: HttpRequest, assessment: Assessment, code: str, 
         raise Http404
     row.evidence, row.history = selectors.indicator_files(assessment=assessment, indicator_code=code)
     row.file_count = None
-    return _context(request, assessment, page=page, row=row, chunk_bytes=settings.UPLOAD_CHUNK_BYTES, **extra)
+    return _context(
+        request, assessment, rows=[row], page=page, row=row, chunk_bytes=settings.UPLOAD_CHUNK_BYTES, **extra
+    )
 
 
 @login_required
@@ -510,6 +546,55 @@ def submit(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
         ),
         status=status,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def resubmit(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
+    """During a repair round: the head of the unit sees what changed in each returned indicator, confirms and
+    sends the repairs back to the verifier."""
+    assessment = selectors.assessment_get_or_404(user=request.user, year=year, unit_code=unit_code)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        if not policy.can(request.user, Action.ASSESSMENT_SUBMIT, assessment.unit):
+            error, status = _("Only the head of this unit sends the repairs back."), 403
+        elif request.POST.get("confirm") != "1":
+            error, status = _("Tick the box to confirm that the repairs are final."), 400
+        else:
+            try:
+                round_ = review_services.verification_resubmit(
+                    actor=request.user, assessment=assessment, version=_int_or_none(request.POST.get("version"))
+                )
+            except PermissionDenied as exc:
+                error, status = str(exc) or _("Only the head of this unit sends the repairs back."), 403
+            except ValidationError as exc:
+                error, status = " ".join(exc.messages), 409
+            else:
+                messages.success(
+                    request,
+                    _("The repairs of round %(round)s have been sent back to the verifier.") % {"round": round_.round},
+                )
+                return redirect(_page_url(assessment))
+    page = selectors.assessment_page(assessment=assessment, user=request.user)
+    context = _context(
+        request,
+        assessment,
+        rows=page.rows,
+        page=page,
+        error=error,
+        breadcrumbs=_crumbs((assessment.unit.name, _page_url(assessment)), (_("Send the repairs back"), "")),
+    )
+    verification = context["verification"]
+    returned = []
+    if verification is not None and verification.open is not None:
+        for item in verification.open.items.all():
+            row = page.row(item.indicator_code)
+            if row is not None:
+                returned.append((row, item, round_change(item, row.answer, row.evidence)))
+    context["returned"] = returned
+    context["unchanged"] = [row for row, _item, change in returned if not change.any]
+    return render(request, "assessments/resubmit.html", context, status=status)
 
 
 REVIEW_ACTIONS = {"mulai": "start", "teruskan": "forward", "kembalikan": "return"}

@@ -36,6 +36,19 @@ def _navigation(user: Any) -> list[dict[str, Any]]:
                 "name": "assessments",
             }
         )
+    if policy.can(user, Action.REVIEW_ASSIGN):
+        items.append(
+            {"label": _("Assignments"), "url": reverse("assign:index"), "icon": "person-check", "name": "assignments"}
+        )
+    if policy.can(user, Action.VERIFICATION_PERFORM) or policy.can(user, Action.PANEL_SCORE):
+        items.append(
+            {
+                "label": _("Verification & panel"),
+                "url": reverse("assign:mine_current"),
+                "icon": "list-check",
+                "name": "my_reviews",
+            }
+        )
     if policy.can(user, Action.PERIOD_VIEW):
         items.append({"label": _("Periods"), "url": reverse("periods:list"), "icon": "calendar3", "name": "periods"})
     if policy.can(user, Action.UNIT_MANAGE):

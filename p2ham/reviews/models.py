@@ -339,3 +339,19 @@ class PanelResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment_id}: {self.total}"
+
+
+class DigestLog(models.Model):
+    """The day a person was sent the daily digest of items waiting too long: never twice on one date."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    items = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "user"]
+        constraints = [models.UniqueConstraint(fields=["user", "date"], name="digestlog_user_date_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.date}"

@@ -369,7 +369,13 @@ class PanelPage:
 
     @property
     def unmoderated(self) -> list[PanelRow]:
-        return [r for r in self.rows if r.flagged and r.moderated is None]
+        """Rows the chair must still decide: flagged ones, and scorable ones nobody scored (an indicator a
+        field visit turned from not applicable into accepted after the assessors submitted)."""
+        return [
+            r
+            for r in self.rows
+            if r.moderated is None and (r.flagged or (self.see_all and r.scorable and not r.others))
+        ]
 
     @property
     def is_chair(self) -> bool:

@@ -341,6 +341,8 @@ def panel_declare_conflict(*, actor: Any, assessment: Assessment, reason: str) -
 def _lock_for_verification(actor: Any, assessment: Assessment, version: int | None = None) -> Assessment:
     if not selectors.is_assigned_verifier(actor, assessment):
         raise PermissionDenied(_("Only a verifier assigned to this assessment verifies it."))
+    # A role taken in the unit's regional subtree after the assignment disqualifies as much as one before.
+    _ensure_no_conflict(actor, assessment)
     assessment = _lock(assessment, version)
     if assessment.status != S.IN_VERIFICATION:
         if assessment.status == S.RETURNED:
@@ -566,6 +568,7 @@ def verification_resume(*, actor: Any, assessment: Assessment, version: int | No
     as they were."""
     if not selectors.is_assigned_verifier(actor, assessment):
         raise PermissionDenied(_("Only a verifier assigned to this assessment verifies it."))
+    _ensure_no_conflict(actor, assessment)
     assessment = _lock(assessment, version)
     if assessment.status != S.RETURNED:
         raise TransitionError(_("This assessment is not waiting for repairs."))

@@ -39,7 +39,7 @@ from p2ham.reviews.models import (
     Verification,
     Veto,
 )
-from p2ham.reviews.services import _panel_url
+from p2ham.reviews.services import _ensure_no_conflict, _panel_url
 
 S = Assessment.Status
 MB = 1024 * 1024
@@ -57,6 +57,8 @@ def _lock_seat(actor: Any, assessment: Assessment, *, chair: bool = False) -> tu
         raise PermissionDenied(_("Only the assessors of this panel score this assessment."))
     if chair and not seat.chair:
         raise PermissionDenied(_("Only the chair of the panel can do this."))
+    # A role taken in the unit's regional subtree after seating disqualifies as much as one before.
+    _ensure_no_conflict(actor, assessment)
     assessment = _lock(assessment)
     if assessment.status != S.IN_PANEL:
         if assessment.status in (S.IN_VERIFICATION, S.RETURNED, S.VERIFIED):

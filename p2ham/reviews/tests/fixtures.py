@@ -28,7 +28,11 @@ def second_verifier(tree):
 @pytest.fixture
 def assessors(tree):
     """Three national assessors: the first chairs when the panel is assigned with ``seat_panel``."""
-    return [_person("penilai_ketua", Role.PENILAI), _person("penilai_satu", Role.PENILAI), _person("penilai_dua", Role.PENILAI)]
+    return [
+        _person("penilai_ketua", Role.PENILAI),
+        _person("penilai_satu", Role.PENILAI),
+        _person("penilai_dua", Role.PENILAI),
+    ]
 
 
 @pytest.fixture
@@ -57,7 +61,9 @@ def in_verification(assessment, operator, kepala, kanwil, ditjen, verifier) -> A
     return assessment
 
 
-def verify_all(assessment: Assessment, verifier, *, verdict: str = Verdict.ACCEPTED, skip: tuple[str, ...] = ()) -> None:
+def verify_all(
+    assessment: Assessment, verifier, *, verdict: str = Verdict.ACCEPTED, skip: tuple[str, ...] = ()
+) -> None:
     """Record ``verdict`` with the unit's own answer on every indicator except ``skip``."""
     answers = {a.indicator_code: a for a in assessment.answers.all()}
     for indicator in assessment.instrument.indicators.all():

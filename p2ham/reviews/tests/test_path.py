@@ -34,8 +34,12 @@ def test_complete_path(in_verification, verifier, operator, kepala, ditjen, asse
     verify_all(a, verifier, skip=(first.code, second.code))
     for ind in (first, second):
         services.verification_save(
-            actor=verifier, assessment=a, indicator_code=ind.code, verdict=Verdict.NEEDS_REPAIR,
-            reason_code="bukti-tidak-lengkap", note="Lampirkan SK yang ditandatangani.",
+            actor=verifier,
+            assessment=a,
+            indicator_code=ind.code,
+            verdict=Verdict.NEEDS_REPAIR,
+            reason_code="bukti-tidak-lengkap",
+            note="Lampirkan SK yang ditandatangani.",
         )
     request = services.verification_return(
         actor=verifier, assessment=a, due_date=timezone.localdate() + dt.timedelta(days=7), note="Dua indikator"
@@ -66,14 +70,18 @@ def test_complete_path(in_verification, verifier, operator, kepala, ditjen, asse
 
     for ind in (first, second):
         services.verification_save(
-            actor=verifier, assessment=a, indicator_code=ind.code, verdict=Verdict.ACCEPTED,
-            option_id=_option(ind, 0).pk, version=page.row(ind.code).verification.version,
+            actor=verifier,
+            assessment=a,
+            indicator_code=ind.code,
+            verdict=Verdict.ACCEPTED,
+            option_id=_option(ind, 0).pk,
+            version=page.row(ind.code).verification.version,
         )
     services.verification_complete(actor=verifier, assessment=a)
     a.refresh_from_db()
     assert a.status == S.VERIFIED
 
-    chair, one, two = assessors
+    chair, one, _two = assessors
     seat_panel(a, ditjen, [chair, one])
     assert a.status == S.IN_PANEL
     for person, low in ((chair, False), (one, True)):

@@ -76,7 +76,6 @@ class Command(BaseCommand):
             current = Period.objects.filter(year=timezone.localdate().year).first()
             if current is not None:
                 from p2ham.assessments.demo import seed_demo_assessments
-
                 from p2ham.reviews.demo import seed_demo_reviews
 
                 period_note += "\n" + seed_demo_assessments(period=current, passwords=passwords)
