@@ -306,7 +306,7 @@ def panel_declare_conflict(*, actor: Any, assessment: Assessment, reason: str) -
         raise ValidationError({"reason": [_("Say what the conflict of interest is.")]})
     assessment = _lock(assessment)
     seat = (
-        PanelAssignment.objects.select_for_update()
+        PanelAssignment.objects.select_for_update(of=("self",))
         .filter(assessment=assessment, assessor=actor, conflict_declared_at__isnull=True)
         .first()
     )
@@ -406,7 +406,7 @@ def verification_save(
     if errors:
         raise ValidationError(errors)
     current = (
-        Verification.objects.select_for_update()
+        Verification.objects.select_for_update(of=("self",))
         .select_related("option", "verified_by")
         .filter(assessment=assessment, indicator_code=indicator.code)
         .first()

@@ -67,7 +67,7 @@ def _lock_seat(actor: Any, assessment: Assessment, *, chair: bool = False) -> tu
             _("This assessment is not with the panel (status: %(status)s).")
             % {"status": assessment.get_status_display()}
         )
-    seat = PanelAssignment.objects.select_for_update().get(pk=seat.pk)
+    seat = PanelAssignment.objects.select_for_update(of=("self",)).get(pk=seat.pk)
     return assessment, seat
 
 
@@ -121,7 +121,7 @@ def panel_score_save(
     option = _option(indicator, option_id)
     note = _clean_note(note)
     score = (
-        PanelScore.objects.select_for_update()
+        PanelScore.objects.select_for_update(of=("self",))
         .select_related("option")
         .filter(assignment=seat, indicator_code=indicator.code)
         .first()
@@ -214,7 +214,7 @@ def panel_moderate(
     option = _option(indicator, option_id)
     note = _clean_note(note, required=True)
     current = (
-        ModeratedScore.objects.select_for_update()
+        ModeratedScore.objects.select_for_update(of=("self",))
         .select_related("option", "set_by")
         .filter(assessment=assessment, indicator_code=indicator.code)
         .first()
@@ -334,7 +334,7 @@ def adjustment_add(
 def adjustment_remove(*, actor: Any, adjustment: Adjustment) -> Adjustment:
     """The chair withdraws an adjustment (kept in the record, no longer counted)."""
     assessment, _seat = _lock_seat(actor, adjustment.assessment, chair=True)
-    adjustment = Adjustment.objects.select_for_update().get(pk=adjustment.pk)
+    adjustment = Adjustment.objects.select_for_update(of=("self",)).get(pk=adjustment.pk)
     if adjustment.removed_at is not None:
         raise TransitionError(_("This adjustment was already withdrawn."))
     adjustment.removed_at, adjustment.removed_by = timezone.now(), actor
@@ -438,7 +438,9 @@ def field_visit_record(
             for code, option_id, note in changes or []:
                 indicator = _indicator(assessment, code)
                 verification = (
-                    Verification.objects.select_for_update().filter(assessment=assessment, indicator_code=code).first()
+                    Verification.objects.select_for_update(of=("self",))
+                    .filter(assessment=assessment, indicator_code=code)
+                    .first()
                 )
                 if verification is None or not verification.final:
                     raise TransitionError(_("Indicator %(code)s has not been verified.") % {"code": code})

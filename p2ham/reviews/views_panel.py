@@ -9,6 +9,7 @@ object outside their scope); an assessor who declared a conflict of interest see
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -243,16 +244,16 @@ def _row(page: PanelPage, code: str) -> PanelRow:
     return row
 
 
-@login_required
-@require_POST
-def score_save(request: HttpRequest, year: int, unit_code: str, indicator_code: str) -> HttpResponse:
-    """Save one's own score of one indicator: htmx gets the saved state back; without JavaScript, the page."""
-    assessment = _panel_assessment(request, year, unit_code)
+def _option_save(
+    request: HttpRequest, assessment: Any, indicator_code: str, save: Callable[..., Any]
+) -> tuple[int | None, str, str, int, bool]:
+    """Call a save of an option and a note (a score, a moderated value) with the version the form was based on;
+    returns what was typed, the error (if any), the status and whether the save was stale."""
     option_id = _int_or_none(request.POST.get("option"))
     note = request.POST.get("note", "")
     error, status, stale = "", 200, False
     try:
-        services_panel.panel_score_save(
+        save(
             actor=request.user,
             assessment=assessment,
             indicator_code=indicator_code,
@@ -264,6 +265,17 @@ def score_save(request: HttpRequest, year: int, unit_code: str, indicator_code: 
         error, status, stale = " ".join(exc.messages), 409, True
     except ValidationError as exc:
         error, status = " ".join(exc.messages), _status(exc)
+    return option_id, note, error, status, stale
+
+
+@login_required
+@require_POST
+def score_save(request: HttpRequest, year: int, unit_code: str, indicator_code: str) -> HttpResponse:
+    """Save one's own score of one indicator: htmx gets the saved state back; without JavaScript, the page."""
+    assessment = _panel_assessment(request, year, unit_code)
+    option_id, note, error, status, stale = _option_save(
+        request, assessment, indicator_code, services_panel.panel_score_save
+    )
     if not _htmx(request):
         if not error:
             messages.success(request, _("Your score of %(code)s is saved.") % {"code": indicator_code})
@@ -330,22 +342,9 @@ def conflict_declare(request: HttpRequest, year: int, unit_code: str) -> HttpRes
 def moderate(request: HttpRequest, year: int, unit_code: str, indicator_code: str) -> HttpResponse:
     """The chair sets the final value of an indicator, with a note."""
     assessment = _panel_assessment(request, year, unit_code)
-    option_id = _int_or_none(request.POST.get("option"))
-    note = request.POST.get("note", "")
-    error, status, stale = "", 200, False
-    try:
-        services_panel.panel_moderate(
-            actor=request.user,
-            assessment=assessment,
-            indicator_code=indicator_code,
-            option_id=option_id,
-            note=note,
-            version=_int_or_none(request.POST.get("version")),
-        )
-    except StaleVersion as exc:
-        error, status, stale = " ".join(exc.messages), 409, True
-    except ValidationError as exc:
-        error, status = " ".join(exc.messages), _status(exc)
+    option_id, note, error, status, stale = _option_save(
+        request, assessment, indicator_code, services_panel.panel_moderate
+    )
     if not _htmx(request):
         if not error:
             messages.success(request, _("The final value of %(code)s is set.") % {"code": indicator_code})

@@ -99,9 +99,13 @@ def _values(row: selectors.VerificationRow) -> dict[str, Any]:
             "note": "",
             "version": 0,
         }
+    option = v.option_id
+    if v.verdict == Verdict.NEEDS_REPAIR and row.change is not None and row.answer is not None:
+        # Back from a repair round: the unit's repaired answer is proposed, not the one it was asked to repair.
+        option = row.answer.option_id
     return {
         "verdict": v.verdict,
-        "option": v.option_id,
+        "option": option,
         "reason": v.reason.code if v.reason else "",
         "note": v.note,
         "version": v.version,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -263,6 +264,7 @@ def test_remove_an_assessor_after_a_confirmation(client, in_panel, ditjen, asses
     client.force_login(verifier)
     assert client.post(url).status_code == 403
     client.force_login(ditjen)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert "Any scores they have given" in client.get(url).content.decode()
     assert client.post(url).status_code == 302
     assert not PanelAssignment.objects.filter(pk=seat.pk).exists()

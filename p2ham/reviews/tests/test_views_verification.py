@@ -327,6 +327,36 @@ def test_the_verifier_sees_what_changed_in_the_round(client, in_verification, ve
     assert "Repairs sent back by Kepala Ambon" in body
 
 
+def test_after_a_repair_the_form_proposes_the_units_repaired_answer(
+    client, in_verification, verifier, operator, kepala
+):
+    code = codes(in_verification)[0]
+    before = unit_option(in_verification, code)
+    services.verification_save(
+        actor=verifier,
+        assessment=in_verification,
+        indicator_code=code,
+        verdict=Verdict.NEEDS_REPAIR,
+        option_id=before,
+        reason_code="bukti-tidak-lengkap",
+        note="Jawaban tidak sesuai bukti.",
+    )
+    services.verification_return(
+        actor=verifier, assessment=in_verification, due_date=timezone.localdate() + dt.timedelta(days=7)
+    )
+    in_verification.refresh_from_db()
+    indicator = in_verification.instrument.indicators.get(code=code)
+    repaired = next(o.pk for o in indicator.scale.options.all() if o.pk != before)
+    assessment_services.answer_save(
+        actor=operator, assessment=in_verification, indicator_code=code, option_id=repaired, note=""
+    )
+    services.verification_resubmit(actor=kepala, assessment=in_verification)
+    client.force_login(verifier)
+    body = client.get(page_url(in_verification, code)).content.decode()
+    assert f'<option value="{repaired}" selected>' in body
+    assert f'<option value="{before}" selected>' not in body
+
+
 # ---------------------------------------------------------------- evidence in the page
 
 

@@ -63,6 +63,38 @@
     }
   });
 
+  // Chromium's PDF viewer takes the focus when it has loaded (and again when the window is resized), even in a
+  // frame and even from a field being typed in: the shortcuts, and the typing, would go to the PDF. Focus that
+  // moves into an evidence frame within a few seconds of a frame loading or of a resize, and not by Tab, is
+  // given back to where it was. (A click into a PDF in those seconds is undone; the next one stays.)
+  var SETTLE_MS = 5000;
+  var lastFocus = null, lastTab = 0, unsettled = Date.now();
+  function unsettle() { unsettled = Date.now(); }
+  document.addEventListener("focusin", function (event) {
+    if (event.target && event.target.tagName !== "IFRAME") lastFocus = event.target;
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Tab") lastTab = Date.now();
+  }, true);
+  document.addEventListener("load", function (event) {  // load does not bubble: listened to while capturing
+    if (event.target && event.target.tagName === "IFRAME") unsettle();
+  }, true);
+  document.addEventListener("htmx:afterSettle", unsettle);
+  window.addEventListener("resize", unsettle);
+  window.addEventListener("blur", function () {
+    var panel = main(), frame = document.activeElement, now = Date.now();
+    if (!panel || !frame || frame.tagName !== "IFRAME" || !panel.contains(frame)) return;
+    if (now - unsettled > SETTLE_MS || now - lastTab < 1000) return;
+    // Not during the blur itself, when the browser would still hand the keys to the frame. (Meanwhile another
+    // evidence frame may have taken the focus from this one, without another blur.)
+    setTimeout(function () {
+      var current = document.activeElement;
+      if (!current || current.tagName !== "IFRAME" || !panel.contains(current)) return;
+      var back = lastFocus && document.contains(lastFocus) ? lastFocus : panel.querySelector("#indicator-title");
+      if (back) back.focus({ preventScroll: true });
+    }, 0);
+  });
+
   document.addEventListener("htmx:afterSettle", function (event) {
     var panel = main();
     if (!panel || !event.detail || !event.detail.elt) return;
