@@ -21,7 +21,11 @@ from p2ham.organizations.tests.factories import InstitutionFactory, UnitFactory
 PASSWORD = "Rahasia-Kuat-2026"
 
 # Fixtures of the apps whose objects other apps' tests (the API's) also need.
-pytest_plugins = ["p2ham.assessments.tests.fixtures", "p2ham.reviews.tests.fixtures"]
+pytest_plugins = [
+    "p2ham.assessments.tests.fixtures",
+    "p2ham.reviews.tests.fixtures",
+    "p2ham.results.tests.fixtures",
+]
 
 
 @dataclass

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "p2ham.declarations",
     "p2ham.assessments",
     "p2ham.reviews",
+    "p2ham.results",
+    "p2ham.reports",
     "p2ham.notifications",
     "p2ham.api",
 ]

@@ -72,6 +72,10 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     # The panel: starts once the assessment is verified and its panel is complete.
     (S.VERIFIED, S.IN_PANEL): "panel.start",
     (S.IN_PANEL, S.SCORED): "panel.scored",
+    # Determination (p2ham.results): the decree freezes the result; a correction reopens it to the panel
+    # and is determined again by an amending decree.
+    (S.SCORED, S.DETERMINED): "determination.determine",
+    (S.DETERMINED, S.IN_PANEL): "determination.correction_open",
 }
 
 

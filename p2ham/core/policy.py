@@ -43,6 +43,11 @@ class Action(StrEnum):
     REVIEW_ASSIGN = "review.assign"  # assign verifiers and panels; the workload view (Ditjen HAM)
     VERIFICATION_PERFORM = "verification.perform"  # verifiers, on the assessments assigned to them
     PANEL_SCORE = "panel.score"  # assessors, on the panels they sit on (the chair also moderates)
+    RESULT_VIEW = "result.view"  # a determined unit's result, report, certificate and follow-up actions
+    RESULTS_OVERVIEW = "results.overview"  # rankings, dashboards and exports of the units in scope
+    RESULTS_DETERMINE = "results.determine"  # determination, corrections, revocation (Ditjen HAM)
+    FOLLOWUP_MANAGE = "followup.manage"  # confirm, verify and close follow-up actions (Ditjen, the Kanwil)
+    FOLLOWUP_REPORT = "followup.report"  # report what the unit did, with evidence (the unit itself)
 
 
 ALL_ROLES = frozenset(Role)
@@ -57,13 +62,16 @@ NATIONWIDE_ACTIONS = frozenset(
         Action.DECLARATION_REVIEW,
         Action.EVALUATION_DECIDE,
         Action.REVIEW_ASSIGN,
+        Action.RESULTS_DETERMINE,
     }
 )
 # Actions that a role allows on its own unit only, never on the units below it.
-OWN_UNIT_ACTIONS = frozenset({Action.STATEMENT_SIGN, Action.ASSESSMENT_EDIT, Action.ASSESSMENT_SUBMIT})
+OWN_UNIT_ACTIONS = frozenset(
+    {Action.STATEMENT_SIGN, Action.ASSESSMENT_EDIT, Action.ASSESSMENT_SUBMIT, Action.FOLLOWUP_REPORT}
+)
 # Actions on the units below a unit-bound grant, not on the grant's own unit: a Kanwil reviews its UPTs'
 # assessments, while its own assessment is reviewed by Ditjen HAM (no one judges their own work).
-STRICT_SUBTREE_ACTIONS = frozenset({Action.ASSESSMENT_KANWIL_REVIEW})
+STRICT_SUBTREE_ACTIONS = frozenset({Action.ASSESSMENT_KANWIL_REVIEW, Action.FOLLOWUP_MANAGE})
 ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.UNIT_VIEW: ALL_ROLES,
     Action.UNIT_MANAGE: frozenset({Role.ADMIN}),
@@ -101,6 +109,13 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.REVIEW_ASSIGN: frozenset({Role.DITJEN}),
     Action.VERIFICATION_PERFORM: frozenset({Role.VERIFIKATOR}),
     Action.PANEL_SCORE: frozenset({Role.PENILAI}),
+    Action.RESULT_VIEW: frozenset(
+        {Role.ADMIN, Role.DITJEN, Role.PIMPINAN, Role.KANWIL, Role.OPERATOR, Role.KEPALA_UNIT}
+    ),
+    Action.RESULTS_OVERVIEW: frozenset({Role.ADMIN, Role.DITJEN, Role.PIMPINAN, Role.KANWIL}),
+    Action.RESULTS_DETERMINE: frozenset({Role.DITJEN}),
+    Action.FOLLOWUP_MANAGE: frozenset({Role.DITJEN, Role.KANWIL}),
+    Action.FOLLOWUP_REPORT: frozenset({Role.OPERATOR, Role.KEPALA_UNIT}),
 }
 
 
