@@ -324,6 +324,10 @@ PANEL_MARGIN_INDICATOR = env_int("PANEL_MARGIN_INDICATOR", 25)
 PANEL_MARGIN_TOTAL = env_int("PANEL_MARGIN_TOTAL", 10)
 REVIEW_WAIT_DAYS = env_int("REVIEW_WAIT_DAYS", 5)
 
+# Determination: the decree form proposes this signatory (both can be changed on the form).
+P2HAM_DECREE_SIGNATORY_NAME = env_str("P2HAM_DECREE_SIGNATORY_NAME", "")
+P2HAM_DECREE_SIGNATORY_TITLE = env_str("P2HAM_DECREE_SIGNATORY_TITLE", "Menteri Hak Asasi Manusia Republik Indonesia")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

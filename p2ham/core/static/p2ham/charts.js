@@ -102,7 +102,7 @@
         animation: reduceMotion ? false : undefined,
         interaction: isLine ? { mode: "index", intersect: false } : { mode: "nearest", intersect: true },
         plugins: {
-          legend: { display: several, position: "bottom", labels: { usePointStyle: isLine, boxWidth: 14 } },
+          legend: { display: several, position: "bottom", labels: { usePointStyle: isLine, boxWidth: 14, boxHeight: isLine ? 8 : 14 } },
           tooltip: { enabled: true },
         },
         scales: {
