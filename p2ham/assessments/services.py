@@ -159,6 +159,43 @@ def _move(*, actor: Any, assessment: Assessment, to: str, note: str = "", data: 
     )
 
 
+def _move_many(
+    *, actor: Any, assessments: list[Assessment], to: str, note: str = "", data: dict[str, Any] | None = None
+) -> None:
+    """``_move`` for many locked assessments at once (one decision over a whole list, e.g. a decree):
+    the same checks, status changes and audit entries, written in bulk."""
+    from p2ham.audit.services import audit_entry, audit_log_many
+
+    for assessment in assessments:
+        if (assessment.status, to) not in TRANSITIONS:
+            raise TransitionError(
+                _("An assessment cannot go from “%(current)s” to “%(target)s”.")
+                % {"current": assessment.get_status_display(), "target": S(to).label}
+            )
+    changes, entries = [], []
+    for assessment in assessments:
+        before = assessment.status
+        changes.append(
+            StatusChange(assessment=assessment, from_status=before, to_status=to, actor=actor, note=note.strip())
+        )
+        entries.append(
+            audit_entry(
+                actor=actor,
+                action=TRANSITIONS[(before, to)],
+                target=assessment,
+                unit=assessment.unit,
+                data={"from": before, "to": to, "note": note.strip(), **(data or {})},
+            )
+        )
+        assessment.status = to
+        assessment.version += 1
+    Assessment.objects.filter(pk__in=[a.pk for a in assessments]).update(
+        status=to, version=F("version") + 1, updated_at=timezone.now()
+    )
+    StatusChange.objects.bulk_create(changes, batch_size=1000)
+    audit_log_many(entries)
+
+
 def _deadline_message(state: Any, unit: Unit) -> str:
     if state is None:
         return _("Ditjen HAM has not set the self-assessment window for this period yet.")

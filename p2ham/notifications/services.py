@@ -32,6 +32,28 @@ def notify(*, recipient: Any, title: str, body: str = "", url: str = "", email: 
     return notification
 
 
+def notify_many(items: list[tuple[Any, str, str, str]]) -> int:
+    """``notify`` for many (recipient, title, body, url) at once, e.g. every unit of a decree."""
+    rows = []
+    for recipient, title, body, url in items:
+        if url and not (url.startswith("/") and not url.startswith("//")):
+            raise ValueError(f"notification links must be local paths, got {url!r}")
+        rows.append(Notification(recipient=recipient, title=title, body=body, url=url))
+    Notification.objects.bulk_create(rows, batch_size=1000)
+    for recipient, title, body, url in items:
+        if recipient.email:
+            link = f"\n\n{settings.SITE_URL}{url}" if url else ""
+            transaction.on_commit(
+                partial(
+                    send_notification_email.enqueue,
+                    to=recipient.email,
+                    subject=f"[P2HAM] {title}",
+                    body=f"{body}{link}",
+                )
+            )
+    return len(rows)
+
+
 def notification_mark_read(*, user: Any, notification_id: int | None = None) -> int:
     """Mark one of the user's notifications (or all of them) read; returns how many changed."""
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)

@@ -11,25 +11,25 @@ import base64
 import datetime as dt
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from p2ham.accounts.models import Role
+from p2ham.accounts.models import Role, RoleAssignment
 from p2ham.assessments.models import Assessment
-from p2ham.assessments.services import S, StaleVersion, _kanwil_people, _lock, _move, _people
+from p2ham.assessments.services import S, StaleVersion, _kanwil_people, _lock, _move, _move_many, _people
 from p2ham.audit.services import audit_log
 from p2ham.core import policy
 from p2ham.core.files import check_upload, store_private
 from p2ham.core.policy import Action
 from p2ham.instruments.models import Indicator
-from p2ham.notifications.services import notify
+from p2ham.notifications.services import notify, notify_many
 from p2ham.periods.models import Period
 from p2ham.periods.services import TransitionError
 from p2ham.results.models import (
@@ -173,14 +173,24 @@ def _rerank(period: Period, cohorts: set[str]) -> dict[int, tuple[int, int]]:
 def _findings(assessment_ids: Sequence[int]) -> dict[tuple[int, str], str]:
     """What the verifier and the chair wrote about each indicator: the finding of a follow-up action."""
     notes: dict[tuple[int, str], list[str]] = defaultdict(list)
-    for v in Verification.objects.filter(assessment_id__in=assessment_ids).select_related("reason"):
-        if v.reason is not None:
-            notes[(v.assessment_id, v.indicator_code)].append(v.reason.label)
-        if v.note.strip():
-            notes[(v.assessment_id, v.indicator_code)].append(v.note.strip())
-    for m in ModeratedScore.objects.filter(assessment_id__in=assessment_ids):
-        if m.note.strip():
-            notes[(m.assessment_id, m.indicator_code)].append(m.note.strip())
+    verdicts = (
+        Verification.objects.filter(assessment_id__in=assessment_ids)
+        .filter(Q(reason__isnull=False) | ~Q(note=""))
+        .values_list("assessment_id", "indicator_code", "reason__label", "note")
+    )
+    for assessment_id, code, reason, note in verdicts.iterator(chunk_size=2000):
+        parts = notes[(assessment_id, code)]
+        if reason:
+            parts.append(reason)
+        if note.strip():
+            parts.append(note.strip())
+    moderation = (
+        ModeratedScore.objects.filter(assessment_id__in=assessment_ids)
+        .exclude(note="")
+        .values_list("assessment_id", "indicator_code", "note")
+    )
+    for assessment_id, code, note in moderation.iterator(chunk_size=2000):
+        notes[(assessment_id, code)].append(note.strip())
     return {key: " — ".join(parts) for key, parts in notes.items()}
 
 
@@ -244,10 +254,28 @@ def _result_from_panel(assessment: Assessment, panel: PanelResult) -> dict[str, 
     }
 
 
-def _notify_unit(assessment: Assessment, title: str) -> None:
-    url = f"/hasil/{assessment.period.year}/{assessment.unit.code}/"
-    for person in _people(assessment.unit, Role.OPERATOR, Role.KEPALA_UNIT) + _kanwil_people(assessment.unit):
-        notify(recipient=person, title=title, url=url)
+def _notify_units(assessments: Sequence[Assessment], title: Callable[[Assessment], str]) -> None:
+    """Tell each unit's operators and head, and its Kanwil, about its result (people read in two queries)."""
+    unit_ids = {a.unit_id for a in assessments}
+    ancestor_ids = {int(p) for a in assessments for p in a.unit.path.split("/") if p.isdigit()} - unit_ids
+    own: dict[int, list[Any]] = defaultdict(list)
+    kanwil: dict[int, list[Any]] = defaultdict(list)
+    for ra in RoleAssignment.objects.filter(
+        user__is_active=True, role__in=[Role.OPERATOR, Role.KEPALA_UNIT], unit_id__in=unit_ids
+    ).select_related("user"):
+        own[ra.unit_id].append(ra.user)
+    for ra in RoleAssignment.objects.filter(
+        user__is_active=True, role=Role.KANWIL, unit_id__in=ancestor_ids | unit_ids
+    ).select_related("user"):
+        kanwil[ra.unit_id].append(ra.user)
+    items = []
+    for a in assessments:
+        people = {u.pk: u for u in own[a.unit_id]}
+        for ancestor in (int(p) for p in a.unit.path.split("/") if p.isdigit()):
+            people.update({u.pk: u for u in kanwil[ancestor]})
+        url = f"/hasil/{a.period.year}/{a.unit.code}/"
+        items.extend((person, title(a), "", url) for person in people.values())
+    notify_many(items)
 
 
 # ---------------------------------------------------------------- determination
@@ -331,14 +359,15 @@ def determine(
         r.rank, r.province_rank = ranks[r.assessment_id]
     Result.objects.bulk_create(results, batch_size=1000)
     results = list(Result.objects.filter(determination=determination).select_related("assessment", "unit"))
-    certificates = 0
-    for r in results:
-        if r.predicate:
-            _issue_certificate(r, actor, now)
-            certificates += 1
+    awarded = [
+        Certificate(result=r, code=new_certificate_code(), issued_at=now, issued_by=actor)
+        for r in results
+        if r.predicate
+    ]
+    Certificate.objects.bulk_create(awarded, batch_size=1000)
+    certificates = len(awarded)
     proposed = _propose_follow_ups(results)
-    for a in assessments:
-        _move(actor=actor, assessment=a, to=S.DETERMINED, note=number, data={"decree": number})
+    _move_many(actor=actor, assessments=assessments, to=S.DETERMINED, note=number, data={"decree": number})
     audit_log(
         actor=actor,
         action="determination.create",
@@ -352,10 +381,10 @@ def determine(
             "follow_ups": proposed,
         },
     )
-    for a in assessments:
-        _notify_unit(
-            a, _("The result of %(unit)s for %(year)s has been determined") % {"unit": a.unit, "year": period.year}
-        )
+    _notify_units(
+        assessments,
+        lambda a: _("The result of %(unit)s for %(year)s has been determined") % {"unit": a.unit, "year": period.year},
+    )
     return determination
 
 
@@ -503,12 +532,12 @@ def redetermine(
             },
         )
     _propose_follow_ups(changed)
-    for result in changed:
-        _notify_unit(
-            result.assessment,
-            _("The result of %(unit)s for %(year)s has been determined again")
-            % {"unit": result.unit, "year": period.year},
-        )
+    _notify_units(
+        [r.assessment for r in changed],
+        lambda a: (
+            _("The result of %(unit)s for %(year)s has been determined again") % {"unit": a.unit, "year": period.year}
+        ),
+    )
     return changed
 
 
