@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -143,7 +143,8 @@ def ranking(
     *, period: Period, user: Any, cohort: str = "", province: Province | None = None, awarded_only: bool = False
 ) -> Ranking:
     """The period's ranking as ``user`` may see it: the draft from the panels' results before the decree,
-    the frozen results after it (plus any unit scored again and waiting for re-determination)."""
+    the frozen results after it (units scored again and waiting for re-determination are listed by
+    ``awaiting_redetermination``)."""
     determination = determination_of(period)
     scope = policy.unit_scope_q(user, Action.RESULTS_OVERVIEW)
     visible = None if scope is None else set(Unit.objects.filter(scope).values_list("pk", flat=True))
@@ -278,10 +279,12 @@ def result_report(result: Result) -> ResultReport:
     assessment = result.assessment
     breakdown = result.breakdown or {}
     questions = {
-        i.code: i for i in Indicator.objects.filter(instrument_id=assessment.instrument_id).select_related("criterion")
+        i.code: i for i in Indicator.objects.filter(instrument=assessment.instrument).select_related("criterion")
     }
     answers = {
-        a.indicator_code: a for a in assessment.answers.select_related("option").only("indicator_code", "option__label")
+        a.indicator_code: a
+        # "assessment" too: the related manager reads it on every row (a query each when deferred).
+        for a in assessment.answers.select_related("option").only("indicator_code", "assessment", "option__label")
     }
     verifications = {
         v.indicator_code: v
@@ -334,7 +337,10 @@ def result_report(result: Result) -> ResultReport:
         field_visits=list(FieldVisit.objects.filter(assessment=assessment).order_by("visited_on")),
         findings=findings,
         follow_ups={f.indicator_code: f for f in FollowUpAction.objects.filter(result=result)},
-        certificate=Certificate.objects.filter(result=result).order_by("revoked_at", "-issued_at").first(),
+        # The valid one first (PostgreSQL sorts NULLs last unless told), else the latest revoked.
+        certificate=Certificate.objects.filter(result=result)
+        .order_by(F("revoked_at").asc(nulls_first=True), "-issued_at")
+        .first(),
         breakdown=breakdown,
     )
 

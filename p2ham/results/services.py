@@ -200,7 +200,7 @@ def _propose_follow_ups(results: Sequence[Result]) -> int:
     if not results:
         return 0
     instrument_ids = {r.assessment.instrument_id for r in results}
-    indicators = {
+    indicators: dict[tuple[int | None, str], Indicator] = {
         (i.instrument_id, i.code): i
         for i in Indicator.objects.filter(instrument_id__in=instrument_ids).select_related("criterion")
     }
@@ -258,8 +258,8 @@ def _notify_units(assessments: Sequence[Assessment], title: Callable[[Assessment
     """Tell each unit's operators and head, and its Kanwil, about its result (people read in two queries)."""
     unit_ids = {a.unit_id for a in assessments}
     ancestor_ids = {int(p) for a in assessments for p in a.unit.path.split("/") if p.isdigit()} - unit_ids
-    own: dict[int, list[Any]] = defaultdict(list)
-    kanwil: dict[int, list[Any]] = defaultdict(list)
+    own: dict[int | None, list[Any]] = defaultdict(list)
+    kanwil: dict[int | None, list[Any]] = defaultdict(list)
     for ra in RoleAssignment.objects.filter(
         user__is_active=True, role__in=[Role.OPERATOR, Role.KEPALA_UNIT], unit_id__in=unit_ids
     ).select_related("user"):
@@ -268,7 +268,7 @@ def _notify_units(assessments: Sequence[Assessment], title: Callable[[Assessment
         user__is_active=True, role=Role.KANWIL, unit_id__in=ancestor_ids | unit_ids
     ).select_related("user"):
         kanwil[ra.unit_id].append(ra.user)
-    items = []
+    items: list[tuple[Any, str, str, str]] = []
     for a in assessments:
         people = {u.pk: u for u in own[a.unit_id]}
         for ancestor in (int(p) for p in a.unit.path.split("/") if p.isdigit()):
