@@ -21,6 +21,7 @@ from p2ham.instruments.models import Criterion, Indicator, Instrument
 from p2ham.organizations.models import Unit
 from p2ham.periods.deadlines import WindowState, window_state
 from p2ham.periods.models import DeadlineExtension, Period, Stage, StageWindow
+from p2ham.results.selectors import open_follow_ups
 
 # ---------------------------------------------------------------- deadlines
 
@@ -300,6 +301,24 @@ def assessment_page(*, assessment: Assessment, user: Any = None) -> AssessmentPa
             )
         criteria.append(CriterionRow(criterion, rows))
     return AssessmentPage(assessment, instrument, criteria)
+
+
+def attach_open_follow_ups(*, assessment: Assessment, rows: Iterable[IndicatorRow]) -> None:
+    """Put on each row the unit's follow-up actions still open from earlier years, matched by the indicator's
+    code or the code it continues (one query for the whole page); ``overdue`` is marked on each action."""
+    rows = list(rows)
+    if not rows:
+        return
+    found = open_follow_ups(unit_id=assessment.unit_id, before_year=assessment.period.year)
+    if not found:
+        return
+    today = timezone.localdate()  # Jakarta's date, as the follow-up lists judge overdue
+    for row in rows:
+        codes = dict.fromkeys(c for c in (row.indicator.code, row.indicator.continues_code) if c)
+        row.open_follow_ups = [a for code in codes for a in found.get(code, [])]
+        for action in row.open_follow_ups:
+            late = action.status == "confirmed" and action.due_date is not None and action.due_date < today
+            action.overdue = late  # type: ignore[attr-defined]
 
 
 def indicator_files(*, assessment: Assessment, indicator_code: str) -> tuple[list[Evidence], list[Evidence]]:

@@ -101,6 +101,8 @@ def _context(
         row.editable = abilities["can_edit"] and (codes is None or row.indicator.code in codes)
     if verification is not None:
         verification.attach(rows)
+    # Open follow-up actions of earlier years, next to their indicator (linked for those who may see them).
+    selectors.attach_open_follow_ups(assessment=assessment, rows=rows)
     return {
         "assessment": assessment,
         "unit": assessment.unit,
@@ -109,6 +111,7 @@ def _context(
         "files_base": reverse("assessments:list") + "bukti/",
         "window": window,
         "verification": verification,
+        "follow_up_links": policy.can(request.user, Action.RESULT_VIEW, assessment.unit),
         "active_nav": "assessments",
         **abilities,
         **extra,
