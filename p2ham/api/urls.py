@@ -7,6 +7,7 @@ from p2ham.api import (
     views_declarations,
     views_periods,
     views_periods_writes,
+    views_results,
     views_reviews,
 )
 
@@ -226,5 +227,28 @@ urlpatterns = [
     path("evidence/<int:id>", views_assessments.EvidenceDetail.as_view(), name="evidence"),
     path("evidence/<int:id>/download", views_assessments.EvidenceDownload.as_view(), name="evidence_download"),
     path("uploads/<uuid:id>", views_assessments.UploadChunk.as_view(), name="upload"),
+    # Results, determination, certificates and follow-up (stages 8–9).
+    path("periods/<int:year>/results", views_results.ResultList.as_view(), name="results"),
+    path("periods/<int:year>/results/<str:unit_code>", views_results.ResultDetail.as_view(), name="result"),
+    path(
+        "periods/<int:year>/results/<str:unit_code>/correction",
+        views_results.ResultCorrection.as_view(),
+        name="result_correction",
+    ),
+    path("periods/<int:year>/determination", views_results.DeterminationView.as_view(), name="determination"),
+    path("periods/<int:year>/redetermination", views_results.Redetermination.as_view(), name="redetermination"),
+    path("periods/<int:year>/follow-ups", views_results.FollowUpList.as_view(), name="follow_ups"),
+    path("follow-ups/<int:id>", views_results.FollowUpDetail.as_view(), name="follow_up"),
+    path(
+        "follow-ups/<int:id>/evidence/<int:evidence_id>",
+        views_results.FollowUpEvidenceDownload.as_view(),
+        name="follow_up_evidence",
+    ),
+    path("certificates/<str:code>", views_results.CertificateVerify.as_view(), name="certificate"),
+    path(
+        "certificates/<str:code>/revocation",
+        views_results.CertificateRevocation.as_view(),
+        name="certificate_revocation",
+    ),
     path("periods/<int:year>/<str:move>", views_periods.PeriodTransition.as_view(), name="period_transition"),
 ]

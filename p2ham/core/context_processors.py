@@ -49,6 +49,15 @@ def _navigation(user: Any) -> list[dict[str, Any]]:
                 "name": "my_reviews",
             }
         )
+    if policy.can(user, Action.RESULTS_OVERVIEW):
+        items.append({"label": _("Results"), "url": reverse("ranking:index"), "icon": "trophy", "name": "results"})
+        items.append(
+            {"label": _("Dashboard"), "url": reverse("reports:index"), "icon": "bar-chart-line", "name": "dashboard"}
+        )
+    if policy.can(user, Action.RESULT_VIEW):
+        items.append(
+            {"label": _("Follow-up"), "url": reverse("followup:list"), "icon": "arrow-repeat", "name": "followups"}
+        )
     if policy.can(user, Action.PERIOD_VIEW):
         items.append({"label": _("Periods"), "url": reverse("periods:list"), "icon": "calendar3", "name": "periods"})
     if policy.can(user, Action.UNIT_MANAGE):
