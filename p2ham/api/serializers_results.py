@@ -348,6 +348,16 @@ def follow_up_evidence(evidence: FollowUpEvidence, download_url: str) -> dict[st
 
 
 @extend_schema_serializer(component_name="FollowUpChange")
+class FollowUpCreateSerializer(serializers.Serializer):
+    """A follow-up action added by Ditjen HAM or the unit's Kanwil on a determined result (starts confirmed)."""
+
+    unit = serializers.CharField(max_length=40, help_text=_("the unit's code"))
+    indicator_code = serializers.CharField(max_length=20)
+    finding = serializers.CharField(max_length=4000, help_text=_("what was found"))
+    action_text = serializers.CharField(max_length=4000, help_text=_("what the unit must do"))
+    due_date = serializers.DateField(help_text=_("YYYY-MM-DD, after today"))
+
+
 class FollowUpWriteSerializer(serializers.Serializer):
     """One step of a follow-up action; which fields it needs depends on ``action``."""
 

@@ -407,6 +407,39 @@ class FollowUpList(GenericAPIView):  # type: ignore[type-arg]
         rows = [s.follow_up_row(a, overdue=bool(a.is_overdue), url=url(a)) for a in page]  # type: ignore[attr-defined]
         return self.get_paginated_response(s.FollowUpRowSerializer(rows, many=True).data)
 
+    @extend_schema(
+        request=s.FollowUpCreateSerializer,
+        responses={201: s.FollowUpDetailSerializer, 400: ERROR_BODY, **READ_ERRORS},
+    )
+    def post(self, request: Request, year: int) -> Response:
+        """Add a follow-up action of one's own (Ditjen HAM, or the unit's Kanwil) on an indicator of a unit's
+        determined result that has none yet, e.g. after a monitoring visit; it starts confirmed."""
+        _require(request, Action.FOLLOWUP_MANAGE)
+        period = period_by_year_or_404(year)
+        data = s.FollowUpCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        given = data.validated_data
+        result = (
+            Result.objects.filter(period=period, unit__in=policy.scope_units(request.user, Action.RESULT_VIEW))
+            .select_related("unit__province", "period", "assessment__instrument")
+            .filter(unit__code=given["unit"])
+            .first()
+        )
+        if result is None:
+            raise exceptions.ValidationError(
+                {"unit": [_("No determined result of this unit in %(year)s.") % {"year": year}]}
+            )
+        action = services.follow_up_create(
+            actor=request.user,
+            result=result,
+            indicator_code=given["indicator_code"],
+            finding=given["finding"],
+            action_text=given["action_text"],
+            due_date=given["due_date"],
+        )
+        action = selectors.follow_up_for(user=request.user, pk=action.pk)
+        return Response(s.FollowUpDetailSerializer(_follow_up_detail(request, action)).data, status=201)
+
 
 def _follow_up(request: Request, pk: int) -> FollowUpAction:
     _require(request, Action.RESULT_VIEW)

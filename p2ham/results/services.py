@@ -645,6 +645,76 @@ def follow_up_confirm(
 
 
 @transaction.atomic
+def follow_up_create(
+    *, actor: Any, result: Result, indicator_code: str, finding: str, action_text: str, due_date: Any
+) -> FollowUpAction:
+    """Ditjen HAM or the unit's Kanwil adds a follow-up action of their own (e.g. from a monitoring visit) on an
+    indicator of a determined result that has none yet; it starts confirmed, with the action and due date."""
+    _require(
+        actor, Action.FOLLOWUP_MANAGE, result.unit, _("Only Ditjen HAM or the unit's Kanwil adds follow-up actions.")
+    )
+    errors: dict[str, list[str]] = {}
+    code = (indicator_code or "").strip()
+    indicator = (
+        Indicator.objects.filter(instrument=result.assessment.instrument, code=code)
+        .select_related("criterion")
+        .first()
+    )
+    if indicator is None:
+        errors["indicator_code"] = [_("Choose an indicator of this unit's instrument.")]
+    elif FollowUpAction.objects.filter(result=result, indicator_code=code).exists():
+        errors["indicator_code"] = [_("Indicator %(code)s already has a follow-up action.") % {"code": code}]
+    for field, value in (("finding", finding), ("action", action_text)):
+        try:
+            _text(value, field=field)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if not isinstance(due_date, dt.date):
+        errors["due_date"] = [_("Enter the due date.")]
+    elif due_date <= timezone.localdate(timezone=result.unit.tzinfo):
+        errors["due_date"] = [_("The due date must be after today.")]
+    if errors:
+        raise ValidationError(errors)
+    assert indicator is not None
+    score = result.scores.get(code)
+    try:
+        score_value: Decimal | None = Decimal(score) if score is not None else None
+    except (ArithmeticError, TypeError, ValueError):
+        score_value = None
+    now = timezone.now()
+    action = FollowUpAction.objects.create(
+        result=result,
+        unit=result.unit,
+        period=result.period,
+        indicator_code=code,
+        criterion_name=indicator.criterion.name,
+        indicator_question=indicator.question,
+        score=score_value,
+        finding=finding.strip(),
+        status=F_.CONFIRMED,
+        action=action_text.strip(),
+        due_date=due_date,
+        confirmed_by=actor,
+        confirmed_at=now,
+    )
+    audit_log(
+        actor=actor,
+        action="followup.create",
+        target=action,
+        unit=result.unit,
+        data={"indicator": code, "due_date": due_date.isoformat()},
+    )
+    for person in _people(result.unit, Role.OPERATOR, Role.KEPALA_UNIT):
+        notify(
+            recipient=person,
+            title=_("Follow-up for indicator %(code)s: due %(date)s") % {"code": code, "date": due_date},
+            body=action.action,
+            url=_follow_up_url(action),
+        )
+    return action
+
+
+@transaction.atomic
 def follow_up_dismiss(*, actor: Any, action: FollowUpAction, reason: str, version: int | None = None) -> FollowUpAction:
     """Ditjen HAM or the Kanwil decides a proposed or confirmed action is not needed (with the reason)."""
     _require(
@@ -743,6 +813,7 @@ __all__ = [
     "correction_open",
     "determine",
     "follow_up_confirm",
+    "follow_up_create",
     "follow_up_dismiss",
     "follow_up_report",
     "follow_up_review",
