@@ -49,6 +49,7 @@ bench: setup
 	$(BIN)/python bench/scoring.py
 	$(BIN)/python bench/assessment_queries.py
 	$(BIN)/python bench/review_queries.py
+	$(BIN)/python bench/results_bench.py
 
 # Deadline-day load (~3 min): gunicorn with the production settings on a throwaway PostgreSQL database,
 # driven by locust. Needs PostgreSQL at 127.0.0.1:5432 (BENCH_POSTGRES_URL); uses Redis when it answers.

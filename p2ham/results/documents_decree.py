@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -52,7 +52,7 @@ def _total(value: Decimal) -> str:
     return formats.number_format(value, 2)  # 98,57 under Indonesian formats
 
 
-def annex_groups(rows: Sequence[Any], labels: dict[str, str]) -> list[AnnexGroup]:
+def annex_groups(rows: Iterable[Any], labels: dict[str, str]) -> list[AnnexGroup]:
     """The awarded rows of a ranking (``selectors.RankRow``, sorted by cohort and rank) numbered per cohort."""
     groups: dict[str, list[AnnexRow]] = {}
     for row in rows:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
@@ -64,11 +65,69 @@ class RankRow:
     correction_open: bool = False
 
 
+class ResultRows:
+    """The determined ranking as a lazy sequence over the database: ``len`` is one COUNT, a slice (a page)
+    is one query of that page's rows, and iteration streams in chunks; nothing loads the whole cohort."""
+
+    def __init__(self, qs: QuerySet[Result]) -> None:
+        self.qs = qs
+        self._count: int | None = None
+        self._awarded: int | None = None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = self.qs.count()
+        return self._count
+
+    def count(self) -> int:  # read by Django's Paginator
+        return len(self)
+
+    @property
+    def awarded(self) -> int:
+        if self._awarded is None:
+            self._awarded = self.qs.filter(predicate=True, revoked_at__isnull=True).count()
+        return self._awarded
+
+    @overload
+    def __getitem__(self, index: int) -> RankRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[RankRow]: ...
+
+    def __getitem__(self, index: int | slice) -> RankRow | list[RankRow]:
+        if isinstance(index, slice):
+            return [_result_row(r) for r in self.qs[index]]
+        return _result_row(self.qs[index])
+
+    def __iter__(self) -> Iterator[RankRow]:
+        for r in self.qs.iterator(chunk_size=1000):
+            yield _result_row(r)
+
+
+def _result_row(r: Result) -> RankRow:
+    return RankRow(
+        assessment_id=r.assessment_id,
+        unit=r.unit,
+        cohort=r.cohort,
+        total=r.total,
+        base_total=r.base_total,
+        full_count=r.full_count,
+        predicate=r.predicate,
+        vetoed=r.vetoed,
+        rank=r.rank,
+        province_rank=r.province_rank,
+        submitted_at=r.assessment.submitted_at,
+        result=r,
+        awarded=r.awarded,
+        correction_open=r.correction_opened_at is not None,
+    )
+
+
 @dataclass
 class Ranking:
     period: Period
     determination: Determination | None
-    rows: list[RankRow]
+    rows: list[RankRow] | ResultRows  # a list (the draft) or ResultRows (determined: paginated in the database)
     pending: dict[str, int] = field(default_factory=dict)  # assessments not scored yet, by status
     scored_count: int = 0
 
@@ -78,6 +137,8 @@ class Ranking:
 
     @property
     def awarded_count(self) -> int:
+        if isinstance(self.rows, ResultRows):
+            return self.rows.awarded
         return sum(1 for r in self.rows if r.awarded)
 
 
@@ -140,50 +201,51 @@ def draft_ranking_rows(period: Period) -> list[RankRow]:
 
 
 def ranking(
-    *, period: Period, user: Any, cohort: str = "", province: Province | None = None, awarded_only: bool = False
+    *,
+    period: Period,
+    user: Any,
+    cohort: str = "",
+    province: Province | None = None,
+    awarded_only: bool = False,
+    q: str = "",
 ) -> Ranking:
     """The period's ranking as ``user`` may see it: the draft from the panels' results before the decree,
     the frozen results after it (units scored again and waiting for re-determination are listed by
     ``awaiting_redetermination``)."""
     determination = determination_of(period)
-    scope = policy.unit_scope_q(user, Action.RESULTS_OVERVIEW)
-    visible = None if scope is None else set(Unit.objects.filter(scope).values_list("pk", flat=True))
-    rows: list[RankRow]
+    rows: list[RankRow] | ResultRows
+    needle = q.strip()
     if determination is None:
-        rows = draft_ranking_rows(period)
+        scope = policy.unit_scope_q(user, Action.RESULTS_OVERVIEW)
+        visible = None if scope is None else set(Unit.objects.filter(scope).values_list("pk", flat=True))
+        draft = draft_ranking_rows(period)
+        if visible is not None:
+            draft = [r for r in draft if r.unit.pk in visible]
+        if cohort:
+            draft = [r for r in draft if r.cohort == cohort]
+        if province is not None:
+            draft = [r for r in draft if r.unit.province_id == province.pk]
+        if awarded_only:
+            draft = [r for r in draft if r.awarded]
+        if needle:
+            folded = needle.casefold()
+            draft = [r for r in draft if folded in r.unit.name.casefold() or folded in r.unit.code.casefold()]
+        rows = draft
     else:
-        results = (
-            Result.objects.filter(period=period)
-            .select_related("unit__province", "unit__unit_type", "assessment")
+        qs = _in_scope(Result.objects.filter(period=period), user, Action.RESULTS_OVERVIEW, "unit__")
+        if cohort:
+            qs = qs.filter(cohort=cohort)
+        if province is not None:
+            qs = qs.filter(province=province)
+        if awarded_only:
+            qs = qs.filter(predicate=True, revoked_at__isnull=True)
+        if needle:
+            qs = qs.filter(Q(unit__name__icontains=needle) | Q(unit__code__icontains=needle))
+        rows = ResultRows(
+            qs.select_related("unit__province", "unit__unit_type", "assessment")
+            .defer("breakdown", "scores", "assessment__eligibility_reasons", "assessment__kanwil_note")
             .order_by("cohort", "rank")
         )
-        rows = [
-            RankRow(
-                assessment_id=r.assessment_id,
-                unit=r.unit,
-                cohort=r.cohort,
-                total=r.total,
-                base_total=r.base_total,
-                full_count=r.full_count,
-                predicate=r.predicate,
-                vetoed=r.vetoed,
-                rank=r.rank,
-                province_rank=r.province_rank,
-                submitted_at=r.assessment.submitted_at,
-                result=r,
-                awarded=r.awarded,
-                correction_open=r.correction_opened_at is not None,
-            )
-            for r in results
-        ]
-    if visible is not None:
-        rows = [r for r in rows if r.unit.pk in visible]
-    if cohort:
-        rows = [r for r in rows if r.cohort == cohort]
-    if province is not None:
-        rows = [r for r in rows if r.unit.province_id == province.pk]
-    if awarded_only:
-        rows = [r for r in rows if r.awarded]
     pending_qs = _in_scope(
         Assessment.objects.filter(period=period).exclude(
             status__in=[S.SCORED, S.DETERMINED, S.NOT_ELIGIBLE, S.WITHDRAWN, S.DRAFT]

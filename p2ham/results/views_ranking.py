@@ -199,12 +199,14 @@ def ranking_page(request: HttpRequest, year: int) -> HttpResponse:
     provinces = list(Province.objects.order_by("code"))
     province = next((p for p in provinces if p.code == filters["province"]), None)
     board = selectors.ranking(
-        period=period, user=user, cohort=filters["cohort"], province=province, awarded_only=bool(filters["awarded"])
+        period=period,
+        user=user,
+        cohort=filters["cohort"],
+        province=province,
+        awarded_only=bool(filters["awarded"]),
+        q=filters["q"],
     )
     rows = board.rows
-    if filters["q"]:
-        needle = filters["q"].casefold()
-        rows = [r for r in rows if needle in r.unit.name.casefold() or needle in r.unit.code.casefold()]
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     can_determine = policy.can(user, Action.RESULTS_DETERMINE)
     determined = board.determination is not None
@@ -223,7 +225,7 @@ def ranking_page(request: HttpRequest, year: int) -> HttpResponse:
             "page_obj": page,
             "tables": _tables(page.object_list, labels, period, determined),
             "matching": len(rows),
-            "awarded": sum(1 for r in rows if r.awarded),
+            "awarded": board.awarded_count,
             "filters": filters,
             "filtered": any(filters.values()),
             "cohorts": [(c, labels.get(c, c)) for c in cohorts],
