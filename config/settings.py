@@ -326,6 +326,8 @@ REVIEW_WAIT_DAYS = env_int("REVIEW_WAIT_DAYS", 5)
 
 # Determination: the decree form proposes this signatory (both can be changed on the form).
 P2HAM_DECREE_SIGNATORY_NAME = env_str("P2HAM_DECREE_SIGNATORY_NAME", "")
+# Public certificate look-ups per minute per address (the page and the API).
+P2HAM_VERIFY_PER_MINUTE = env_int("P2HAM_VERIFY_PER_MINUTE", 60)
 P2HAM_DECREE_SIGNATORY_TITLE = env_str("P2HAM_DECREE_SIGNATORY_TITLE", "Menteri Hak Asasi Manusia Republik Indonesia")
 
 LOGGING = {

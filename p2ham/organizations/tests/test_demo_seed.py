@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from p2ham.accounts.models import Role, RoleAssignment, User
 from p2ham.accounts.validators import validate_nip
@@ -101,13 +102,25 @@ def test_seed_demo_is_idempotent_and_writes_working_accounts(settings, tmp_path)
     assert first[1] == len(demo_unit_rows())
     assert first[2] == len(demo_user_rows())
     # The demo year is under way: declared units, evaluated, assessments at several stages (real services).
-    statuses = Counter(Assessment.objects.values_list("status", flat=True))
-    assert statuses == {"draft": 2, "not_eligible": 1, "returned": 1, "in_panel": 1, "scored": 1}
+    this_year = Assessment.objects.filter(period__year=timezone.localdate().year)
+    statuses = Counter(this_year.values_list("status", flat=True))
+    assert statuses == {
+        "draft": 4,
+        "not_eligible": 1,
+        "submitted": 1,
+        "in_kanwil_review": 1,
+        "in_verification": 1,
+        "returned": 1,
+        "verified": 1,
+        "in_panel": 1,
+        "scored": 3,
+    }
     assert Evidence.objects.count() > 20
-    assert Declaration.objects.filter(status=Declaration.Status.COMPLETED).count() == 3
+    # Last year's Kanwil declarations and this year's.
+    assert Declaration.objects.filter(status=Declaration.Status.COMPLETED).count() >= 3
     call_command("seed_demo", quiet=True)
     assert _counts() == first
-    assert Counter(Assessment.objects.values_list("status", flat=True)) == statuses
+    assert Counter(this_year.values_list("status", flat=True)) == statuses
 
     accounts = json.loads((tmp_path / "demo_accounts.json").read_text(encoding="utf-8"))
     assert {a["role"] for a in accounts} == {r.value for r in Role}
@@ -197,5 +210,5 @@ def test_seed_demo_opens_the_current_year_with_the_default_instruments(settings,
     # The self-assessment window is open today, so the demo shows days left.
     window = period.windows.get(stage="penilaian_mandiri")
     assert window.opens_at <= timezone.now() <= window.closes_at
-    call_command("seed_demo", quiet=True)  # a second run leaves the period alone
-    assert Period.objects.count() == 1
+    call_command("seed_demo", quiet=True)  # a second run leaves the periods alone
+    assert Period.objects.count() == 2  # last year's, determined, and the open one

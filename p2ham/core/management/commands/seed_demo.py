@@ -72,7 +72,11 @@ class Command(BaseCommand):
             _raise_on_errors(user_plan)
             # The importer sets a password only on the accounts it creates; existing ones are never touched.
             users = users_import_apply(actor=None, plan=user_plan, passwords=passwords)
-            period_note = _seed_period(timezone.localdate())
+            from p2ham.results.demo import seed_demo_current_year, seed_demo_last_year
+
+            # Last year's whole cycle first (its period is open while it plays), then the current year.
+            last_year_note = seed_demo_last_year()
+            period_note = last_year_note + "\n" + _seed_period(timezone.localdate())
             current = Period.objects.filter(year=timezone.localdate().year).first()
             if current is not None:
                 from p2ham.assessments.demo import seed_demo_assessments
@@ -80,6 +84,7 @@ class Command(BaseCommand):
 
                 period_note += "\n" + seed_demo_assessments(period=current, passwords=passwords)
                 period_note += "\n" + seed_demo_reviews(period=current)
+                period_note += "\n" + seed_demo_current_year(period=current, passwords=passwords)
         usable = _usable_passwords(passwords, verify=pre_existing)
         accounts = demo_accounts(usable)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -125,6 +130,11 @@ def _seed_period(today: dt.date) -> str:
             opens = dt.datetime.combine(today + dt.timedelta(days=start), dt.time(0, 0), tzinfo=REFERENCE_TZ)
             closes = dt.datetime.combine(today + dt.timedelta(days=end), dt.time(23, 59), tzinfo=REFERENCE_TZ)
             stage_window_set(actor=None, period=period, stage=stage, opens_at=opens, closes_at=closes)
+        previous = Period.objects.filter(year=today.year - 1).first()
+        if previous is not None:
+            from p2ham.results.demo import instruments_carry_over
+
+            instruments_carry_over(source=previous, target=period)  # each indicator continues last year's
     added = load_default_instruments(actor=None, period=period)
     if Period.objects.filter(status=Period.Status.OPEN).exists():
         return f"Period {period.year}: {len(added)} instruments added; another period is open, it stays a draft."
