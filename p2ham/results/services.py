@@ -656,9 +656,7 @@ def follow_up_create(
     errors: dict[str, list[str]] = {}
     code = (indicator_code or "").strip()
     indicator = (
-        Indicator.objects.filter(instrument=result.assessment.instrument, code=code)
-        .select_related("criterion")
-        .first()
+        Indicator.objects.filter(instrument=result.assessment.instrument, code=code).select_related("criterion").first()
     )
     if indicator is None:
         errors["indicator_code"] = [_("Choose an indicator of this unit's instrument.")]
