@@ -65,7 +65,7 @@ GROUP BY u.province_id
 """
 
 # The ranking page's own figures written by hand: the ranking rule as window functions over the same rows
-# (rank in cohort and in province, the count and the awarded count), and the first page of it.
+# (rank in cohort and in province, the count and the awarded count), and the first page of it (50 rows).
 RANKING_SQL = """
 SELECT * FROM (
   SELECT r.cohort, u.code, u.name, p.name AS province, r.total, r.base_total, r.full_count, r.predicate,
@@ -80,7 +80,7 @@ SELECT * FROM (
   JOIN organizations_province p ON p.id = u.province_id
   JOIN assessments_assessment a ON a.id = r.assessment_id
   WHERE r.period_id = %s
-) ranked ORDER BY cohort, rnk LIMIT 100
+) ranked ORDER BY cohort, rnk LIMIT 50
 """
 
 # The dashboard's own figures (funnel per province, histogram, weakest indicators, the first page of the

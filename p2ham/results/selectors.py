@@ -65,6 +65,22 @@ class RankRow:
     correction_open: bool = False
 
 
+RANK_ROW_FIELDS = (
+    "assessment_id",
+    "unit_id",
+    "cohort",
+    "total",
+    "base_total",
+    "full_count",
+    "predicate",
+    "vetoed",
+    "rank",
+    "province_rank",
+    "revoked_at",
+    "correction_opened_at",
+)
+
+
 class ResultRows:
     """The determined ranking as a lazy sequence over the database: ``len`` is one COUNT, a slice (a page)
     is one query of that page's rows, and iteration streams in chunks; nothing loads the whole cohort."""
@@ -243,7 +259,18 @@ def ranking(
             qs = qs.filter(Q(unit__name__icontains=needle) | Q(unit__code__icontains=needle))
         rows = ResultRows(
             qs.select_related("unit__province", "unit__unit_type", "assessment")
-            .defer("breakdown", "scores", "assessment__eligibility_reasons", "assessment__kanwil_note")
+            # Only what a ranking row shows: the page reads 100 rows of a table with large JSON columns.
+            .only(
+                *RANK_ROW_FIELDS,
+                "unit__code",
+                "unit__name",
+                "unit__province__code",
+                "unit__province__name",
+                "unit__province__timezone",
+                "unit__unit_type__code",
+                "unit__unit_type__name",
+                "assessment__submitted_at",
+            )
             .order_by("cohort", "rank")
         )
     pending_qs = _in_scope(

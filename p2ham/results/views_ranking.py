@@ -45,7 +45,7 @@ from p2ham.results.ranking import TIE_BREAKS
 from p2ham.results.selectors import Ranking, RankRow
 
 S = Assessment.Status
-PAGE_SIZE = 100
+PAGE_SIZE = 50
 LIST_PAGE_SIZE = 50
 
 # The ranking rule (``ranking.TIE_BREAKS``) in words, in its own order.
@@ -125,16 +125,22 @@ def cohort_labels() -> dict[str, str]:
 class CohortTable:
     cohort: str
     label: str
-    rows: list[tuple[RankRow, str]]  # each row with the link to the unit's result (after the decree)
+    rows: list[tuple[RankRow, str, str]]  # each row with the links to its result (after the decree) and correction
 
 
 def _tables(rows: Iterable[RankRow], labels: dict[str, str], period: Period, determined: bool) -> list[CohortTable]:
+    # Unit codes are letters, digits, dots, dashes and underscores: the links are built from one reversed prefix.
+    detail = _unit_url(period.year, "__CODE__")
+    correction = reverse("ranking:correction", args=[period.year, "__CODE__"])
     tables: dict[str, CohortTable] = {}
     for row in rows:
         table = tables.get(row.cohort)
         if table is None:
             table = tables[row.cohort] = CohortTable(row.cohort, labels.get(row.cohort, row.cohort), [])
-        table.rows.append((row, _unit_url(period.year, row.unit.code) if determined else ""))
+        code = row.unit.code
+        table.rows.append(
+            (row, detail.replace("__CODE__", code) if determined else "", correction.replace("__CODE__", code))
+        )
     return list(tables.values())
 
 

@@ -59,7 +59,7 @@ def decreed(board, ditjen):
 
 
 def units(response: Any) -> list[str]:
-    return [row.unit.code for table in response.context["tables"] for row, _url in table.rows]
+    return [row.unit.code for table in response.context["tables"] for row, _url, _correction in table.rows]
 
 
 # ---------------------------------------------------------------- the ranking
@@ -116,7 +116,7 @@ def test_a_kanwil_sees_only_its_units_and_acts_on_nothing(client, decreed, kanwi
     body = response.content.decode()
     assert url("correction", "LAPAS-AMBON") not in body and url("annex_pdf") not in body
     # Ranks are national: Lapas Ambon is first of its cohort, Rutan Ambon third.
-    assert [row.rank for t in response.context["tables"] for row, _u in t.rows] == [1, 3]
+    assert [row.rank for t in response.context["tables"] for row, _u, _c in t.rows] == [1, 3]
     client.force_login(other_kanwil)
     assert units(client.get(url("ranking"))) == ["LAPAS-MEDAN"]
     certificates = client.get(url("certificates")).context["rows"]
