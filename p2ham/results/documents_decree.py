@@ -116,7 +116,7 @@ def _heading(context: dict[str, Any]) -> list[str]:
     lines += [
         f"LAMPIRAN KEPUTUSAN {context['title'].upper()}",
         f"NOMOR {context['number'] or context['blank']}",
-        f"TANGGAL {context['date'] or context['blank']}",
+        f"TANGGAL {(context['date'] or context['blank']).upper()}",
         "TENTANG",
         "PENETAPAN UNIT KERJA PELAYANAN PUBLIK BERBASIS HAK ASASI MANUSIA",
         f"TAHUN {context['period'].year}",

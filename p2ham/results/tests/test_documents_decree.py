@@ -59,7 +59,7 @@ def test_the_determined_annex_carries_the_decree(board, ditjen):  # noqa: F811
     determination, groups = _annex(board, ditjen)
     text = pdf_text(documents_decree.decree_annex_pdf(period=board, determination=determination, groups=groups))
     assert "RANCANGAN" not in text
-    assert "NOMOR M.HH-12.HA.01.01 TAHUN 2026" in text and "TANGGAL 3 Desember 2026" in text
+    assert "NOMOR M.HH-12.HA.01.01 TAHUN 2026" in text and "TANGGAL 3 DESEMBER 2026" in text
     assert "NATALIUS PIGAI" in text
 
 
