@@ -124,16 +124,17 @@ class ScoringSummarySerializer(serializers.Serializer):
 
 
 class ResultAdjustmentSerializer(serializers.Serializer):
+    """An adjustment as the determined result counted it (from the frozen breakdown)."""
+
     kind = serializers.CharField()
     kind_label = serializers.CharField()
     points = decimal_points()
-    justification = serializers.CharField()
-    created_at = serializers.DateTimeField()
+    counted = decimal_points()
+    justification = serializers.CharField(allow_blank=True)
 
 
 class ResultVetoSerializer(serializers.Serializer):
-    reasons = serializers.CharField()
-    created_at = serializers.DateTimeField()
+    reasons = serializers.CharField(allow_blank=True)
 
 
 class ResultFieldVisitSerializer(serializers.Serializer):
@@ -230,14 +231,27 @@ class CertificateSerializer(serializers.Serializer):
     decree_date = serializers.DateField()
     issued_at = serializers.DateTimeField()
     revoked_at = serializers.DateTimeField(allow_null=True)
-    revoke_reason = serializers.CharField(allow_blank=True)
+    revoke_reason = serializers.CharField(
+        allow_blank=True,
+        allow_null=True,
+        help_text=_("in the answer to the revocation only (an internal record); null for everyone else"),
+    )
 
 
-def certificate_data(certificate: Certificate) -> dict[str, Any]:
+def adjustment_lines(report: Any) -> list[Any]:
+    from p2ham.results.documents import adjustment_lines as lines
+
+    return lines(report)
+
+
+def certificate_data(certificate: Certificate, *, with_reason: bool = False) -> dict[str, Any]:
     """What anyone may learn from a certificate's code (``result__unit__province``, ``result__period`` and
-    ``result__determination`` selected)."""
+    ``result__determination`` selected): valid or revoked with the date; the reason only for Ditjen HAM
+    (``with_reason``), since it is an internal record. The decree is the one the result stands on."""
+    from p2ham.results.documents import decree_of
+
     result = certificate.result
-    determination = result.determination
+    decree = decree_of(result)
     return {
         "code": certificate.code,
         "status": "valid" if certificate.valid else "revoked",
@@ -248,11 +262,11 @@ def certificate_data(certificate: Certificate) -> dict[str, Any]:
             "province_name": result.unit.province.name,
         },
         "year": result.period.year,
-        "decree_number": determination.decree_number,
-        "decree_date": determination.decree_date,
+        "decree_number": decree.number,
+        "decree_date": decree.date,
         "issued_at": certificate.issued_at,
         "revoked_at": certificate.revoked_at,
-        "revoke_reason": certificate.revoke_reason,
+        "revoke_reason": certificate.revoke_reason if with_reason else None,
     }
 
 
@@ -475,17 +489,19 @@ def result_detail(
         "determination": determination,
         "scoring": _scoring(report.breakdown),
         "criteria": [_criterion_line(c) for c in report.criteria],
+        # As decreed: from the frozen breakdown, not from the panel's current records (which a correction
+        # may change before the re-determination).
         "adjustments": [
             {
                 "kind": a.kind,
-                "kind_label": str(a.get_kind_display()),
+                "kind_label": a.label,
                 "points": a.points,
+                "counted": a.counted,
                 "justification": a.justification,
-                "created_at": a.created_at,
             }
-            for a in report.adjustments
+            for a in adjustment_lines(report)
         ],
-        "veto": {"reasons": report.veto.reasons, "created_at": report.veto.created_at} if report.veto else None,
+        "veto": {"reasons": report.breakdown.get("veto") or ""} if result.vetoed else None,
         "field_visits": [
             {"visited_on": v.visited_on, "participants": v.participants, "findings": v.findings}
             for v in report.field_visits

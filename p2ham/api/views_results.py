@@ -360,7 +360,7 @@ class CertificateRevocation(APIView):
         data = s.ReasonWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.certificate_revoke(actor=request.user, certificate=certificate, reason=data.validated_data["reason"])
-        return Response(s.CertificateSerializer(s.certificate_data(_certificate_or_404(code))).data)
+        return Response(s.CertificateSerializer(s.certificate_data(_certificate_or_404(code), with_reason=True)).data)
 
 
 # --------------------------------------------------------------------------- follow-up

@@ -881,12 +881,17 @@ def assessment_send_back(*, actor: Any, assessment: Assessment, note: str, versi
 
 def assessments_follow_instrument(*, previous: Instrument, current: Instrument) -> int:
     """Move the assessments of a corrected instrument to its new version: answers follow their indicator by
-    code and their option by label; an indicator that no longer exists keeps its answer out of sight."""
+    code and their option by label; an indicator that no longer exists keeps its answer out of sight.
+
+    Scored and determined assessments stay on the version they were scored with: a result, and the report
+    that explains it, never change under a decree."""
     indicators = {i.code: i for i in current.indicators.select_related("scale")}
     options = {(o.scale_id, o.label): o.pk for o in AnswerOption.objects.filter(scale__instrument=current)}
-    moved = Assessment.objects.filter(instrument=previous).update(instrument=current)
+    following = Assessment.objects.filter(instrument=previous).exclude(status__in=[S.SCORED, S.DETERMINED])
+    ids = list(following.values_list("pk", flat=True))
+    moved = Assessment.objects.filter(pk__in=ids).update(instrument=current)
     answers = list(
-        Answer.objects.filter(assessment__instrument=current, indicator__instrument=previous).select_related("option")
+        Answer.objects.filter(assessment_id__in=ids, indicator__instrument=previous).select_related("option")
     )
     changed = []
     for answer in answers:

@@ -72,6 +72,11 @@ OWN_UNIT_ACTIONS = frozenset(
 # Actions on the units below a unit-bound grant, not on the grant's own unit: a Kanwil reviews its UPTs'
 # assessments, while its own assessment is reviewed by Ditjen HAM (no one judges their own work).
 STRICT_SUBTREE_ACTIONS = frozenset({Action.ASSESSMENT_KANWIL_REVIEW, Action.FOLLOWUP_MANAGE})
+# Roles that an action allows on their own unit only, where other roles reach the subtree: a unit's operator
+# and head read their own unit's result and follow-up, never those of the units below them.
+OWN_UNIT_ROLES: dict[Action, frozenset[Role]] = {
+    Action.RESULT_VIEW: frozenset({Role.OPERATOR, Role.KEPALA_UNIT}),
+}
 ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.UNIT_VIEW: ALL_ROLES,
     Action.UNIT_MANAGE: frozenset({Role.ADMIN}),
@@ -195,10 +200,11 @@ def unit_scope_q(user: Any, action: Action = Action.UNIT_VIEW, prefix: str = "")
     relevant = _grants_for(user, action)
     if any(g.national for g in relevant):
         return None
-    paths = sorted({g.unit_path for g in relevant})
+    own_only = OWN_UNIT_ROLES.get(action, frozenset())
+    paths = sorted({g.unit_path for g in relevant if g.role not in own_only})
     # A path inside another path adds nothing: drop it to keep the WHERE clause short.
     minimal = [p for i, p in enumerate(paths) if not any(p.startswith(q) for q in paths[:i])]
-    q = Q(**{f"{prefix}pk__in": []})
+    q = Q(**{f"{prefix}pk__in": sorted({g.unit_id for g in relevant if g.role in own_only and g.unit_id is not None})})
     for path in minimal:
         q |= Q(**{f"{prefix}path__startswith": path})
     return q
@@ -224,7 +230,8 @@ def can(user: Any, action: Action, obj: Model | None = None) -> bool:
         return any(g.unit_id == unit.pk for g in relevant)
     if action in STRICT_SUBTREE_ACTIONS:
         return any(g.national or (g.covers(unit) and g.unit_id != unit.pk) for g in relevant)
-    return any(g.covers(unit) for g in relevant)
+    own_only = OWN_UNIT_ROLES.get(action, frozenset())
+    return any(g.unit_id == unit.pk if g.role in own_only else g.covers(unit) for g in relevant)
 
 
 def get_unit_or_404(user: Any, code: str, action: Action = Action.UNIT_VIEW) -> Unit:

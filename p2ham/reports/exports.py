@@ -170,13 +170,24 @@ def export_queryset(job: ExportJob) -> QuerySet[Any, dict[str, Any]]:
         qs = qs.filter(unit__unit_type__code=filters["unit_type"])
     if filters.get("cohort"):
         qs = qs.filter(unit__unit_type__cohort=filters["cohort"])
+    if job.scope_path:
+        # Before the decree only Ditjen HAM and leadership (national) see the panels' scores; a Kanwil's export
+        # carries determined results only.
+        scored: dict[str, Any] = {
+            "x_total": F("result__total"),
+            "x_breakdown": F("result__breakdown"),
+            "x_scores": F("result__scores"),
+            "x_predicate": F("result__predicate"),
+        }
+    else:
+        scored = {
+            "x_total": Coalesce(F("result__total"), F("panel_result__total")),
+            "x_breakdown": Coalesce(F("result__breakdown"), F("panel_result__breakdown"), output_field=JSONField()),
+            "x_scores": Coalesce(F("result__scores"), F("panel_result__scores"), output_field=JSONField()),
+            "x_predicate": Coalesce(F("result__predicate"), F("panel_result__predicate")),
+        }
     return (
-        qs.annotate(
-            x_total=Coalesce(F("result__total"), F("panel_result__total")),
-            x_breakdown=Coalesce(F("result__breakdown"), F("panel_result__breakdown"), output_field=JSONField()),
-            x_scores=Coalesce(F("result__scores"), F("panel_result__scores"), output_field=JSONField()),
-            x_predicate=Coalesce(F("result__predicate"), F("panel_result__predicate")),
-        )
+        qs.annotate(**scored)  # type: ignore[misc]
         .values(
             "pk",
             "status",

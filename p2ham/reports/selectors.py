@@ -157,8 +157,10 @@ def funnel(*, user: Any, period: Period, filters: Filters, provinces: list[Provi
         .annotate(
             n_eligible=Count("pk", filter=~Q(status__in=NOT_TAKING_PART)),
             n_submitted=Count("pk", filter=Q(status__in=SUBMITTED)),
-            n_verified=Count("pk", filter=Q(status__in=VERIFIED)),
-            n_scored=Count("pk", filter=Q(status__in=SCORED)),
+            # A determined result reopened for correction is back with its panel: it still counts as verified
+            # and scored (its decree stands), so the funnel never shows more awarded than scored.
+            n_verified=Count("pk", filter=Q(status__in=VERIFIED) | Q(result__isnull=False)),
+            n_scored=Count("pk", filter=Q(status__in=SCORED) | Q(result__isnull=False)),
         )
         .order_by()
     }

@@ -142,6 +142,18 @@ def adjustment_lines(report: ResultReport) -> list[AdjustmentLine]:
     """The adjustments as the result counted them (from its frozen breakdown), each with the chair's
     justification when the recorded adjustments still match the breakdown one to one."""
     frozen = report.breakdown.get("adjustments") or []
+    kept = report.breakdown.get("justifications")
+    if isinstance(kept, list) and len(kept) == len(frozen):  # kept with the result at determination
+        return [
+            AdjustmentLine(
+                kind=str(f.get("kind", "")),
+                label=_kind_label(f),
+                points=str(f.get("points", "")),
+                counted=str(f.get("counted", "")),
+                justification=str(kept[i]),
+            )
+            for i, f in enumerate(frozen)
+        ]
     recorded = list(report.adjustments)
     matches = len(recorded) == len(frozen) and all(
         a.kind == f.get("kind") and _same(a.points, f.get("points")) for a, f in zip(recorded, frozen, strict=True)

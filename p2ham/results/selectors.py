@@ -146,6 +146,7 @@ class Ranking:
     rows: list[RankRow] | ResultRows  # a list (the draft) or ResultRows (determined: paginated in the database)
     pending: dict[str, int] = field(default_factory=dict)  # assessments not scored yet, by status
     scored_count: int = 0
+    draft_hidden: bool = False  # before the decree, for those who see only the determined ranking
 
     @property
     def draft(self) -> bool:
@@ -231,12 +232,14 @@ def ranking(
     determination = determination_of(period)
     rows: list[RankRow] | ResultRows
     needle = q.strip()
-    if determination is None:
-        scope = policy.unit_scope_q(user, Action.RESULTS_OVERVIEW)
-        visible = None if scope is None else set(Unit.objects.filter(scope).values_list("pk", flat=True))
+    draft_hidden = False
+    if determination is None and policy.unit_scope_q(user, Action.RESULTS_OVERVIEW) is not None:
+        # Before the decree the panels' scores are Ditjen HAM's and leadership's working list only: a Kanwil
+        # (itself a ranked unit) sees the ranking once it is determined.
+        rows = []
+        draft_hidden = True
+    elif determination is None:
         draft = draft_ranking_rows(period)
-        if visible is not None:
-            draft = [r for r in draft if r.unit.pk in visible]
         if cohort:
             draft = [r for r in draft if r.cohort == cohort]
         if province is not None:
@@ -283,7 +286,14 @@ def ranking(
     )
     pending = dict(pending_qs.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
     scored = Assessment.objects.filter(period=period, status=S.SCORED).count()
-    return Ranking(period=period, determination=determination, rows=rows, pending=pending, scored_count=scored)
+    return Ranking(
+        period=period,
+        determination=determination,
+        rows=rows,
+        pending=pending,
+        scored_count=scored,
+        draft_hidden=draft_hidden,
+    )
 
 
 def awaiting_redetermination(period: Period) -> QuerySet[Assessment]:

@@ -42,7 +42,7 @@ from p2ham.results.models import (
     ResultRevision,
 )
 from p2ham.results.ranking import RankInput, rank
-from p2ham.reviews.models import ModeratedScore, PanelResult, Verification
+from p2ham.reviews.models import Adjustment, ModeratedScore, PanelResult, Verification
 
 F_ = FollowUpAction.Status
 TEXT_MAX = 4000
@@ -236,8 +236,52 @@ def _propose_follow_ups(results: Sequence[Result]) -> int:
     return len(rows)
 
 
-def _result_from_panel(assessment: Assessment, panel: PanelResult) -> dict[str, Any]:
+def _justifications(assessment_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The chair's justification of each counted adjustment, in the breakdown's order (kept with the result, so
+    the report explains the decreed adjustments even if a correction later changes the panel's records)."""
+    found: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        Adjustment.objects.filter(assessment_id__in=assessment_ids, removed_at__isnull=True)
+        .order_by("created_at", "pk")
+        .values_list("assessment_id", "justification")
+    )
+    for assessment_id, justification in rows:
+        found[assessment_id].append(justification)
+    return found
+
+
+def _dismiss_met_follow_ups(results: Sequence[Result], *, actor: Any, number: str) -> int:
+    """After a re-determination: open actions on indicators the corrected result now fully meets (or no longer
+    has) are dismissed, each audited."""
+    now = timezone.now()
+    count = 0
+    by_pk = {r.pk: r for r in results}
+    for action in FollowUpAction.objects.select_for_update(of=("self",)).filter(
+        result__in=results, status__in=FOLLOW_UP_OPEN
+    ):
+        value = by_pk[action.result_id].scores.get(action.indicator_code)
+        try:
+            met = value is None or Decimal(value) >= 100
+        except (ArithmeticError, TypeError, ValueError):
+            met = True  # not applicable after the correction
+        if not met:
+            continue
+        with translation.override("id"):
+            action.review_note = _("Fully met after the re-determination by decree %(number)s.") % {"number": number}
+        action.closed_by, action.closed_at = actor, now
+        _follow_up_move(actor, action, F_.DISMISSED, "followup.dismiss", {"reason": action.review_note})
+        count += 1
+    return count
+
+
+def _result_from_panel(
+    assessment: Assessment, panel: PanelResult, justifications: dict[int, list[str]] | None = None
+) -> dict[str, Any]:
     unit = assessment.unit
+    breakdown = dict(panel.breakdown)
+    given = (justifications or {}).get(assessment.pk, [])
+    if len(given) == len(breakdown.get("adjustments") or []):
+        breakdown["justifications"] = given
     return {
         "period_id": assessment.period_id,
         "unit_id": unit.pk,
@@ -249,7 +293,7 @@ def _result_from_panel(assessment: Assessment, panel: PanelResult) -> dict[str, 
         "full_count": _full_count(panel.scores),
         "predicate": panel.predicate,
         "vetoed": panel.vetoed,
-        "breakdown": panel.breakdown,
+        "breakdown": breakdown,
         "scores": panel.scores,
     }
 
@@ -340,6 +384,7 @@ def determine(
         determined_by=actor,
         determined_at=now,
     )
+    justifications = _justifications([a.pk for a in assessments])
     results = [
         Result(
             assessment=a,
@@ -347,7 +392,7 @@ def determine(
             determined_at=now,
             rank=0,
             province_rank=0,
-            **_result_from_panel(a, a.panel_result),
+            **_result_from_panel(a, a.panel_result, justifications),
         )
         for a in assessments
     ]
@@ -471,12 +516,16 @@ def redetermine(
     }
     changed: list[Result] = []
     cohorts: set[str] = set()
+    justifications = _justifications([a.pk for a in locked])
+    certificate_changes: dict[int, dict[str, Any]] = {}
     for a in locked:
-        values = _result_from_panel(a, a.panel_result)
+        values = _result_from_panel(a, a.panel_result, justifications)
         result = existing.get(a.pk)
         before = _snapshot(result) if result else {}
         if result is None:
             result = Result(assessment=a, determination=determination, determined_at=now, rank=0, province_rank=0)
+        else:
+            cohorts.add(result.cohort)  # the cohort it leaves (its unit type may have moved) is ranked again too
         for field, value in values.items():
             setattr(result, field, value)
         result.revision = (result.revision or 0) + 1
@@ -487,8 +536,12 @@ def redetermine(
         cohorts.add(result.cohort)
         changed.append(result)
         _move(actor=actor, assessment=a, to=S.DETERMINED, note=reason, data={"decree": number, "redetermination": True})
+        change: dict[str, Any] = {}
         if result.predicate and result.revoked_at is None:
-            _issue_certificate(result, actor, now)
+            had = Certificate.objects.filter(result=result, revoked_at__isnull=True).first()
+            issued = _issue_certificate(result, actor, now)
+            if had is None:
+                change["issued"] = issued.code
         elif not result.predicate:
             for cert in Certificate.objects.select_for_update().filter(result=result, revoked_at__isnull=True):
                 cert.revoked_at, cert.revoked_by = now, actor
@@ -498,6 +551,8 @@ def redetermine(
                         "reason": reason,
                     }
                 cert.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+                change.setdefault("revoked", []).append(cert.code)
+        certificate_changes[result.pk] = change
         ResultRevision.objects.create(
             result=result,
             kind=ResultRevision.Kind.REDETERMINE,
@@ -529,9 +584,17 @@ def redetermine(
                 },
                 "after": {k: v for k, v in _snapshot(result).items() if k not in ("breakdown", "scores")},
                 "ranks_moved": {str(k): list(v) for k, v in moved.items()},
+                "certificates": certificate_changes.get(result.pk, {}),
             },
         )
-    _propose_follow_ups(changed)
+    proposed = _propose_follow_ups(changed)
+    dismissed = _dismiss_met_follow_ups(changed, actor=actor, number=number)
+    audit_log(
+        actor=actor,
+        action="determination.redetermine.follow_ups",
+        target=determination,
+        data={"decree_number": number, "proposed": proposed, "dismissed": dismissed},
+    )
     _notify_units(
         [r.assessment for r in changed],
         lambda a: (

@@ -242,6 +242,5 @@ def verify_json(request: HttpRequest, code: str) -> JsonResponse:
         "decree": {"number": decree.number, "date": decree.date.isoformat()},
         "issued_at": certificate.issued_at.isoformat(),
         "revoked_at": certificate.revoked_at.isoformat() if certificate.revoked_at else None,
-        "revoke_reason": certificate.revoke_reason if certificate.revoked_at else None,
     }
     return JsonResponse(data)

@@ -304,6 +304,7 @@ def test_a_correction_reopens_the_panel_and_the_chair_takes_the_predicate_away(d
     entry = AuditEntry.objects.get(action="determination.redetermine")
     assert entry.data["before"]["predicate"] is True and entry.data["after"]["predicate"] is False
     assert entry.data["reason"] == "Perubahan Kepmen"
+    assert entry.data["certificates"] == {"revoked": [certificate.code]}
 
 
 def test_redetermination_recomputes_ranks_and_issues_a_won_certificate(tree, ditjen):
@@ -337,6 +338,34 @@ def test_redetermination_recomputes_ranks_and_issues_a_won_certificate(tree, dit
     assert entry is not None
     moved = entry.data["ranks_moved"]
     assert moved[str(first.pk)] == [1, 2]
+    issued = {
+        e.target_id: e.data["certificates"] for e in AuditEntry.objects.filter(action="determination.redetermine")
+    }
+    assert all(set(change) == {"issued"} for change in issued.values()) and len(issued) == 2
+
+
+def test_redetermination_dismisses_follow_ups_the_correction_fully_met(determined, scored, ditjen, assessors):
+    result = Result.objects.get(assessment=scored)
+    action = FollowUpAction.objects.get(result=result)  # proposed for the indicator scored below 100
+    services.correction_open(actor=ditjen, result=result, reason="Bukti K3.07 terlewat")
+    chair = assessors[0]
+    option = scored.instrument.indicators.get(code=action.indicator_code).scale.options.order_by("-score").first()
+    services_panel.panel_moderate(
+        actor=chair, assessment=scored, indicator_code=action.indicator_code, option_id=option.pk, note="Bukti sah"
+    )
+    services_panel.panel_finish(actor=chair, assessment=scored, note="Dikoreksi")
+    scored.refresh_from_db()
+    services.redetermine(
+        actor=ditjen,
+        period=scored.period,
+        assessments=[scored],
+        decree_number="M.HH-22",
+        decree_date=dt.date(2026, 12, 22),
+        reason="Koreksi bukti",
+    )
+    action.refresh_from_db()
+    assert action.status == FollowUpAction.Status.DISMISSED and "M.HH-22" in action.review_note
+    assert AuditEntry.objects.filter(action="followup.dismiss", target_id=str(action.pk)).exists()
 
 
 def test_correction_and_redetermination_refusals(tree, ditjen, kanwil):
