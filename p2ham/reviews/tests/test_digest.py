@@ -41,6 +41,14 @@ def later(**delta: float) -> time_machine.travel:
     return time_machine.travel(timezone.now() + dt.timedelta(**delta), tick=False)
 
 
+def on_day(days: int, hour: int) -> time_machine.travel:
+    """``days`` after today at ``hour`` o'clock local time: "the same day" must not depend on when the test runs."""
+    day = timezone.localdate() + dt.timedelta(days=days)
+    return time_machine.travel(
+        dt.datetime.combine(day, dt.time(hour), tzinfo=timezone.get_current_timezone()), tick=False
+    )
+
+
 @pytest.fixture
 def send(django_capture_on_commit_callbacks):
     """Run the digest as the task does, with the e-mails that go once the transaction commits."""
@@ -87,13 +95,13 @@ def test_a_verifier_is_told_of_what_has_waited_too_long(in_verification, verifie
 
 
 def test_one_digest_a_day(in_verification, verifier, send):
-    with later(days=DAYS + 1):
+    with on_day(DAYS + 1, 8):
         assert send() == 1
-    with later(days=DAYS + 1, hours=3):
+    with on_day(DAYS + 1, 11):
         assert send() == 0  # the same day again: nothing
     assert len(mail.outbox) == 1
     assert Notification.objects.filter(recipient=verifier, title__startswith="Daily digest").count() == 1
-    with later(days=DAYS + 2):
+    with on_day(DAYS + 2, 8):
         assert send() == 1  # still waiting the next day
     assert len(mail.outbox) == 2
 
