@@ -40,12 +40,16 @@ def local_datetime(value: dt.datetime | None, unit: Any = None) -> str:
 
 
 @register.filter
-def local_date(value: dt.date | dt.datetime | None) -> str:
-    """``29 November 2026`` in the active language."""
+def local_date(value: dt.date | dt.datetime | None, unit: Any = None) -> str:
+    """``29 November 2026`` in the active language; a moment's date is the unit's (if given), else the active
+    time zone's."""
     if value is None:
         return "—"
     if isinstance(value, dt.datetime):
-        value = timezone.localtime(value)
+        if unit is not None and getattr(unit, "province_id", None):
+            value = timezone.localtime(value, unit.province.tzinfo)
+        else:
+            value = timezone.localtime(value)
     return formats.date_format(value, "j F Y")
 
 
