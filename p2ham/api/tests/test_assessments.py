@@ -272,7 +272,10 @@ def test_operator_reads_the_whole_assessment(client_for, operator, assessment):
     assert body["status"] == "draft" and body["version"] == assessment.version
     assert response["ETag"] == f'"{assessment.version}"'
     assert body["deadline"]["status"] == "open" and body["deadline"]["extended"] is False
-    assert body["deadline"]["days_left"] == WINDOWS[Stage.PENILAIAN_MANDIRI][1]
+    # Days left on the unit's own calendar (Ambon's day starts two hours before Jakarta's).
+    closes_on = timezone.localdate() + dt.timedelta(days=WINDOWS[Stage.PENILAIAN_MANDIRI][1])
+    unit_today = timezone.localdate(timezone=assessment.unit.tzinfo)
+    assert body["deadline"]["days_left"] == (closes_on - unit_today).days
     # The deadline is 23.59 on the unit's own wall clock: Ambon is WIT (+09:00).
     assert body["deadline"]["closes"].endswith("T23:59:00+09:00")
     total = assessment.instrument.indicators.count()
